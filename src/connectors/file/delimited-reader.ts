@@ -1,0 +1,81 @@
+import { parse, CsvError } from 'csv-parse';
+import type { Readable } from 'node:stream';
+import { InputError } from '../../core/errors.js';
+import { cellValue } from './tabular-value.js';
+
+export interface TabularRow {
+  /** 1-based line where the record starts in the (decompressed) file. */
+  line: number;
+  values: Record<string, unknown>;
+}
+
+/** Streams CSV/TSV records with a header row; a malformed record stops with file, line and reason. */
+export async function* readDelimited(stream: Readable, opts: { file: string; delimiter: string }): AsyncGenerator<TabularRow> {
+  let columns: string[] | undefined;
+  const parser = stream.pipe(
+    parse({
+      delimiter: opts.delimiter,
+      bom: true,
+      skip_empty_lines: true,
+      relax_column_count: false,
+      info: true,
+    }),
+  );
+  stream.on('error', (err) => parser.destroy(err));
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      if (!columns) {
+        columns = checkHeader(record, opts.file);
+        continue;
+      }
+      if (record.length !== columns.length) {
+        throw new InputError(`${opts.file}:${info.lines}: expected ${columns.length} columns, found ${record.length}`);
+      }
+      const values: Record<string, unknown> = {};
+      for (let i = 0; i < columns.length; i++) values[columns[i]] = cellValue(record[i]);
+      yield { line: info.lines, values };
+    }
+  } catch (err) {
+    if (err instanceof CsvError) {
+      const line = (err as CsvError & { lines?: number }).lines;
+      throw new InputError(`${opts.file}:${line ?? '?'}: ${describeCsvError(err)}`);
+    }
+    if (err instanceof Error && 'code' in err && err.code === 'Z_DATA_ERROR') {
+      throw new InputError(`${opts.file}: corrupt gzip data (${err.message})`);
+    }
+    throw err;
+  }
+}
+
+/** Reads only the header row. */
+export async function readHeader(stream: Readable, opts: { file: string; delimiter: string }): Promise<string[]> {
+  const parser = stream.pipe(parse({ delimiter: opts.delimiter, bom: true, skip_empty_lines: true, to_line: 1 }));
+  for await (const record of parser as AsyncIterable<string[]>) {
+    stream.destroy();
+    return checkHeader(record, opts.file);
+  }
+  throw new InputError(`${opts.file}: the file is empty (no header row)`);
+}
+
+function checkHeader(record: string[], file: string): string[] {
+  const seen = new Set<string>();
+  for (const name of record) {
+    if (name === '') throw new InputError(`${file}:1: the header has an empty column name`);
+    if (seen.has(name)) throw new InputError(`${file}:1: the header names column "${name}" twice`);
+    seen.add(name);
+  }
+  return record;
+}
+
+function describeCsvError(err: CsvError): string {
+  switch (err.code) {
+    case 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH':
+      return 'wrong number of columns';
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return 'a quoted field is never closed';
+    case 'CSV_INVALID_CLOSING_QUOTE':
+      return 'broken quoting (a character follows a closing quote)';
+    default:
+      return err.message.replace(/\s*at line \d+/i, '');
+  }
+}

@@ -1,0 +1,61 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { InputError } from './errors.js';
+
+/**
+ * The one place that reads Trove's environment. Flags given on the command line override it.
+ */
+export interface TroveConfig {
+  dataDir: string;
+  /** PostgreSQL URL; absent means the embedded SQLite store in `dataDir`. */
+  databaseUrl?: string;
+  port: number;
+  logLevel: LogLevel;
+}
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const envSchema = z.object({
+  TROVE_DATA_DIR: z.string().min(1).optional(),
+  DATABASE_URL: z.string().min(1).optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  TROVE_LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
+});
+
+export interface ConfigOverrides {
+  dataDir?: string;
+  databaseUrl?: string;
+  port?: number;
+  logLevel?: LogLevel;
+}
+
+export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): TroveConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InputError(`environment variable ${String(issue?.path[0])}: ${issue?.message}`);
+  }
+  const e = parsed.data;
+  const databaseUrl = overrides.databaseUrl ?? e.DATABASE_URL;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new InputError('DATABASE_URL must start with postgres:// or postgresql://');
+  }
+  return {
+    dataDir: path.resolve(overrides.dataDir ?? e.TROVE_DATA_DIR ?? './data'),
+    databaseUrl,
+    port: overrides.port ?? e.PORT ?? 8080,
+    logLevel: overrides.logLevel ?? e.TROVE_LOG_LEVEL ?? 'info',
+  };
+}
+
+/** A URL safe to print: the password (if any) replaced by ***. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '<unparseable url>';
+  }
+}

@@ -1,0 +1,94 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
+import { redactUrl, type TroveConfig } from './config.js';
+import { StoreError, errorMessage } from './errors.js';
+import { BlobStore } from './blobs.js';
+import { migrationSource } from '../../migrations/index.js';
+
+export type Dialect = 'sqlite' | 'pg';
+
+/** The database plus the blob directory: everything Trove keeps. */
+export interface Store {
+  readonly db: Knex;
+  readonly dialect: Dialect;
+  readonly dataDir: string;
+  readonly blobs: BlobStore;
+  /** Where the store lives, safe to print (no password). */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+const CONNECT_TIMEOUT_MS = 8000;
+
+// PostgreSQL int8 (COUNT(*), SUM) comes back as a string by default; our counts fit in a double.
+pg.types.setTypeParser(20, (value: string) => Number(value));
+
+export async function openStore(config: Pick<TroveConfig, 'dataDir' | 'databaseUrl'>, opts: { migrate?: boolean } = {}): Promise<Store> {
+  ensureWritableDir(config.dataDir);
+  const blobs = new BlobStore(path.join(config.dataDir, 'blobs'));
+  const store = config.databaseUrl
+    ? await openPostgres(config.databaseUrl, config.dataDir, blobs)
+    : openSqlite(config.dataDir, blobs);
+  try {
+    await store.db.raw('select 1');
+    if (opts.migrate !== false) await migrate(store);
+  } catch (err) {
+    await store.close();
+    if (err instanceof StoreError) throw err;
+    throw new StoreError(`cannot use the database at ${store.location}: ${errorMessage(err)}`, err);
+  }
+  return store;
+}
+
+export async function migrate(store: Store): Promise<string[]> {
+  const [, applied] = (await store.db.migrate.latest({ migrationSource })) as [number, string[]];
+  return applied;
+}
+
+function ensureWritableDir(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch (err) {
+    throw new StoreError(`data directory ${dir} is not writable: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`, err);
+  }
+}
+
+function openSqlite(dataDir: string, blobs: BlobStore): Store {
+  const file = path.join(dataDir, 'trove.db');
+  const db = knexFactory({
+    client: 'better-sqlite3',
+    connection: { filename: file },
+    useNullAsDefault: true,
+    pool: {
+      min: 1,
+      max: 1,
+      afterCreate(conn: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+        conn.pragma('journal_mode = WAL');
+        conn.pragma('foreign_keys = ON');
+        conn.pragma('synchronous = NORMAL');
+        conn.pragma('busy_timeout = 10000');
+        done(null, conn);
+      },
+    },
+  });
+  return { db, dialect: 'sqlite', dataDir, blobs, location: file, close: () => db.destroy() };
+}
+
+async function openPostgres(url: string, dataDir: string, blobs: BlobStore): Promise<Store> {
+  const location = redactUrl(url);
+  const db = knexFactory({
+    client: 'pg',
+    connection: { connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS },
+    pool: { min: 0, max: 10 },
+    acquireConnectionTimeout: CONNECT_TIMEOUT_MS + 1000,
+  });
+  return { db, dialect: 'pg', dataDir, blobs, location, close: () => db.destroy() };
+}
+
+/** Row count of a query result on either dialect. */
+export function countOf(row: Record<string, unknown> | undefined, column = 'count'): number {
+  return Number(row?.[column] ?? 0);
+}

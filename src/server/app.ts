@@ -1,0 +1,29 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type Express } from 'express';
+import type { Hub } from '../hub.js';
+import { coreApiRouter, healthRouter } from './routes/core.js';
+import { errorHandler, notFoundHandler } from './errors.js';
+import { securityHeaders } from './security-headers.js';
+
+const webDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
+
+/** The hub's HTTP face: JSON API under /api, health at /healthz, the web UI build at /. */
+export function createApp(hub: Hub): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(securityHeaders);
+  app.use(express.json({ limit: '1mb' }));
+  app.use(healthRouter(hub));
+  app.use('/api', coreApiRouter(hub));
+  app.use('/api', notFoundHandler);
+  if (fs.existsSync(webDist)) {
+    app.use(express.static(webDist, { index: 'index.html' }));
+    app.get('/{*path}', (_req, res) => res.sendFile(path.join(webDist, 'index.html')));
+  }
+  app.use(notFoundHandler);
+  app.use(errorHandler(hub.log));
+  return app;
+}
