@@ -63,6 +63,7 @@ export async function executeRun(store: Store, runId: number, opts: ExecuteOptio
       progress = { ...progress, ...update };
       opts.onProgress?.(progress, ingestor.counts);
     },
+    flush: (alongside) => ingestor.flush(alongside),
     async recordFailure(location, reason) {
       ingestor.counts.failed++;
       const write = addRunError(store.db, runId, location, reason);

@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { z } from 'zod';
 import type { Logger } from './log.js';
 import type { Store } from './store.js';
@@ -51,6 +52,11 @@ export interface SourceContext {
   readonly log: Logger;
   readonly signal: AbortSignal;
   progress(update: RunProgress): void;
+  /**
+   * Stores every record yielded so far and runs `alongside` in the same transaction, so a source's
+   * own bookkeeping (a crawl frontier marking pages done) commits exactly with the items it covers.
+   */
+  flush(alongside?: (trx: Knex.Transaction) => Promise<void>): Promise<void>;
   /** One record or page failed; the run goes on and the failure is listed on it. */
   recordFailure(location: string, reason: string): Promise<void>;
   /** Adds to the run's named counters (pages skipped, values redacted, …). */
