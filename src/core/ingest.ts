@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
-import { canonicalJson } from './canonical-json.js';
 import { InputError } from './errors.js';
+import type { Redactor } from './redact.js';
+import { insertNewItems } from './item-insert.js';
 import type { RunCounts } from './runs.js';
 import type { RecordInput } from './source.js';
 import type { Store } from './store.js';
@@ -31,9 +32,11 @@ export interface IngestOptions {
   runId: number | null;
   batchSize?: number;
   listeners?: IngestListener[];
+  /** Opt-in PII redaction, applied before anything is hashed or stored. */
+  redactor?: Redactor;
 }
 
-const INSERT_CHUNK = 500;
+const INSERT_CHUNK = 1000;
 
 export function emptyCounts(): RunCounts {
   return { seen: 0, inserted: 0, updated: 0, unchanged: 0, failed: 0 };
@@ -56,8 +59,10 @@ export class Ingestor {
     this.batchSize = opts.batchSize ?? 1000;
   }
 
-  async add(record: RecordInput): Promise<void> {
-    const item = await this.prepare(record);
+  async add(input: RecordInput): Promise<void> {
+    const record = this.opts.redactor ? this.opts.redactor.redactRecord(input) : input;
+    const blobHash = record.raw === undefined ? null : await this.store.blobs.put(record.raw);
+    const item = prepareItem(record, blobHash);
     this.counts.seen++;
     const pending = this.buffer.get(item.key);
     if (pending) {
@@ -90,27 +95,6 @@ export class Ingestor {
     this.counts.unchanged += delta.unchanged;
   }
 
-  private async prepare(record: RecordInput): Promise<PreparedItem> {
-    const key = typeof record.key === 'string' ? record.key.trim() : String(record.key ?? '').trim();
-    if (!key) throw new InputError('record has an empty key');
-    const url = record.url ? String(record.url) : null;
-    const text = record.text === undefined || record.text === null ? null : normalizeText(String(record.text));
-    const fields = record.fields ?? {};
-    const blobHash = record.raw === undefined ? null : await this.store.blobs.put(record.raw);
-    const contentHash = createHash('sha256')
-      .update(canonicalJson({ url, text, fields, blob: blobHash }))
-      .digest('hex');
-    return {
-      key,
-      url,
-      text,
-      fields: JSON.stringify(fields, jsonReplacer),
-      content_hash: contentHash,
-      blob_hash: blobHash,
-      fetched_at: record.fetchedAt ?? nowIso(),
-    };
-  }
-
   private async upsert(trx: Knex.Transaction, batch: PreparedItem[], delta: RunCounts): Promise<IngestEvent> {
     const { sourceId, runId } = this.opts;
     const event: IngestEvent = { sourceId, runId, inserted: [], updated: [] };
@@ -118,12 +102,11 @@ export class Ingestor {
     const conflicted: PreparedItem[] = [];
     for (let i = 0; i < batch.length; i += INSERT_CHUNK) {
       const chunk = batch.slice(i, i + INSERT_CHUNK);
-      const rows = chunk.map((it) => ({ ...it, source_id: sourceId, run_id: runId, created_at: now, updated_at: now }));
-      const inserted: Array<{ id: number; key: string }> = await trx('items')
-        .insert(rows)
-        .onConflict(['source_id', 'key'])
-        .ignore()
-        .returning(['id', 'key']);
+      const inserted = await insertNewItems(trx, this.store.dialect, chunk, { sourceId, runId, now });
+      if (inserted.length === chunk.length) {
+        for (const r of inserted) event.inserted.push(r.id);
+        continue;
+      }
       const insertedKeys = new Set(inserted.map((r) => r.key));
       for (const r of inserted) event.inserted.push(r.id);
       for (const it of chunk) if (!insertedKeys.has(it.key)) conflicted.push(it);
@@ -155,6 +138,35 @@ export class Ingestor {
       delta.updated++;
     }
     for (let i = 0; i < versions.length; i += INSERT_CHUNK) await trx('item_versions').insert(versions.slice(i, i + INSERT_CHUNK));
+  }
+}
+
+/**
+ * Normalises a record and hashes its content: url, text, fields (as serialised, in the source's own
+ * key order) and the raw payload's hash. Serialising once and hashing that keeps ingest fast.
+ */
+function prepareItem(record: RecordInput, blobHash: string | null): PreparedItem {
+  const key = typeof record.key === 'string' ? record.key.trim() : String(record.key ?? '').trim();
+  if (!key) throw new InputError('record has an empty key');
+  const url = record.url ? String(record.url) : null;
+  const text = record.text === undefined || record.text === null ? null : normalizeText(String(record.text));
+  const fields = serializeFields(record.fields ?? {});
+  const contentHash = createHash('sha256')
+    .update(`${url ?? NULL_MARK}${SEP}${text ?? NULL_MARK}${SEP}${fields}${SEP}${blobHash ?? NULL_MARK}`)
+    .digest('hex');
+  return { key, url, text, fields, content_hash: contentHash, blob_hash: blobHash, fetched_at: record.fetchedAt ?? nowIso() };
+}
+
+const SEP = '\u0000';
+const NULL_MARK = '\u0001';
+
+function serializeFields(fields: Record<string, unknown>): string {
+  try {
+    return JSON.stringify(fields);
+  } catch (err) {
+    // JSON.stringify throws on bigint; only then pay for a replacer on every value.
+    if (err instanceof TypeError) return JSON.stringify(fields, jsonReplacer);
+    throw err;
   }
 }
 

@@ -4,8 +4,17 @@
  */
 export type Timestamp = string;
 
+let lastMs = 0;
+let lastIso = new Date(0).toISOString();
+
+/** Now as ISO text; formatted once per millisecond, since ingest asks for it per record. */
 export function nowIso(): Timestamp {
-  return new Date().toISOString();
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
 }
 
 export function toIso(date: Date | number): Timestamp {

@@ -35,7 +35,7 @@ function readRows(config: FileConfig, onBytes?: (n: number) => void) {
   const rows =
     format === 'jsonl'
       ? readJsonl(input.stream, { file: config.path })
-      : readDelimited(input.stream, { file: config.path, delimiter: format === 'tsv' ? '\t' : ',' });
+      : readDelimited(input.stream, { file: config.path, delimiter: format === 'tsv' ? '\t' : ',', trackLines: config.key === undefined });
   return { rows, totalBytes: input.totalBytes };
 }
 
@@ -71,15 +71,16 @@ function toRecord(row: TabularRow, config: FileConfig): RecordInput {
   } else {
     key = String(row.line);
   }
-  let text: string | null = null;
-  let fields = values;
-  if (config.text) {
-    const t = values[config.text];
-    text = t === null || t === undefined ? null : String(t);
-    fields = { ...values };
-    delete fields[config.text];
-  }
-  return { key, text, fields };
+  if (!config.text) return { key, text: null, fields: values };
+  const t = values[config.text];
+  return { key, text: t === null || t === undefined ? null : String(t), fields: without(values, config.text) };
+}
+
+/** A copy without one key (delete would turn the object into a slow dictionary). */
+function without(values: Record<string, unknown>, omit: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k in values) if (k !== omit) out[k] = values[k];
+  return out;
 }
 
 /** Local CSV, TSV and JSON Lines files (gzip-compressed too), streamed. */

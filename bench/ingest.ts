@@ -1,0 +1,108 @@
+/**
+ * npm run bench:ingest [-- ROWS [REPEAT]]
+ * Generates a CSV (default 300,000 rows) and imports it through `trove import`'s code path into a
+ * fresh SQLite store and a fresh PostgreSQL database (BENCH_PG_URL, default the local server), each in
+ * its own process so peak RSS is that of one import. Prints one JSON line per run and the medians.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const pgAdminUrl = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+interface Result {
+  store: string;
+  rows: number;
+  seconds: number;
+  rowsPerSec: number;
+  peakRssMB: number;
+}
+
+const WORDS = ['data', 'label', 'model', 'crawl', 'trove', 'train', 'split', 'item', 'source', 'review', 'gold', 'token'];
+
+function generateCsv(file: string, rows: number): void {
+  const out = fs.openSync(file, 'w');
+  let chunk = 'id,text,label,score,category\n';
+  for (let i = 1; i <= rows; i++) {
+    const text = `${WORDS[i % 12]} ${WORDS[(i * 7) % 12]} ${WORDS[(i * 13) % 12]} number ${i}, "quoted" words`;
+    chunk += `${i},"${text.replace(/"/g, '""')}",${i % 3 === 0 ? 'pos' : 'neg'},${(i % 1000) / 10},cat${i % 17}\n`;
+    if (chunk.length > 1 << 20) {
+      fs.writeSync(out, chunk);
+      chunk = '';
+    }
+  }
+  fs.writeSync(out, chunk);
+  fs.closeSync(out);
+}
+
+async function freshPgDatabase(): Promise<string> {
+  const name = `trove_bench_${process.pid}_${Date.now()}`;
+  const c = new pg.Client({ connectionString: pgAdminUrl });
+  await c.connect();
+  await c.query(`CREATE DATABASE ${name}`);
+  await c.end();
+  const url = new URL(pgAdminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function dropPgDatabase(url: string): Promise<void> {
+  const name = new URL(url).pathname.slice(1);
+  const c = new pg.Client({ connectionString: pgAdminUrl });
+  await c.connect();
+  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await c.end();
+}
+
+function runImport(csv: string, store: 'sqlite' | 'pg', databaseUrl?: string): Result {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trove-bench-'));
+  const env = { ...process.env, TROVE_DATA_DIR: dataDir, TROVE_LOG_LEVEL: 'warn' as const };
+  if (databaseUrl) Object.assign(env, { DATABASE_URL: databaseUrl });
+  else delete (env as Record<string, string | undefined>).DATABASE_URL;
+  const child = spawnSync(process.execPath, [path.join(here, '../bin/run-ingest-once.js'), csv], { env, encoding: 'utf8' });
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  if (child.status !== 0) throw new Error(`import failed: ${child.stderr}`);
+  return { store, ...(JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}') as Omit<Result, 'store'>) };
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function main(): Promise<void> {
+  const rows = Number(process.argv[2] ?? 300_000);
+  const repeat = Number(process.argv[3] ?? 3);
+  const csv = path.join(os.tmpdir(), `trove-bench-${rows}.csv`);
+  if (!fs.existsSync(csv)) generateCsv(csv, rows);
+  console.error(`# ${rows} rows, ${(fs.statSync(csv).size / 1e6).toFixed(1)} MB, cpus=${os.cpus().length} node=${process.version}`);
+  const results: Result[] = [];
+  for (let r = 0; r < repeat; r++) {
+    results.push(runImport(csv, 'sqlite'));
+    console.log(JSON.stringify(results[results.length - 1]));
+    const url = await freshPgDatabase();
+    try {
+      results.push(runImport(csv, 'pg', url));
+      console.log(JSON.stringify(results[results.length - 1]));
+    } finally {
+      await dropPgDatabase(url);
+    }
+  }
+  for (const store of ['sqlite', 'pg']) {
+    const mine = results.filter((x) => x.store === store);
+    console.log(
+      JSON.stringify({
+        summary: store,
+        medianRowsPerSec: Math.round(median(mine.map((x) => x.rowsPerSec))),
+        medianPeakRssMB: Math.round(median(mine.map((x) => x.peakRssMB))),
+        runs: mine.length,
+      }),
+    );
+  }
+}
+
+await main();

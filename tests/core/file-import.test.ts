@@ -1,0 +1,120 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { InputError } from '../../src/core/errors.js';
+import { streamItems } from '../../src/core/items.js';
+import { createSource, updateSource } from '../../src/core/sources.js';
+import { runSource } from '../../src/hub.js';
+import { describeEachStore, tempDir } from '../helpers/stores.js';
+
+const dir = tempDir('trove-files-');
+function write(name: string, content: string | Buffer): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, content);
+  return file;
+}
+
+describeEachStore('file import', (get) => {
+  let seq = 0;
+  async function importFile(config: Record<string, unknown>) {
+    const { hub } = get();
+    const name = `file-${++seq}`;
+    await createSource(hub.store.db, { name, kind: 'file', config });
+    return { name, run: await runSource(hub, name) };
+  }
+  async function itemsOf(name: string) {
+    const { hub } = get();
+    const source = await hub.store.db('sources').where({ name }).first();
+    const out = [];
+    for await (const item of streamItems(hub.store.db, { sourceId: source.id })) out.push(item);
+    return out;
+  }
+
+  test('CSV rows become items keyed by the key column, with text and the other columns as fields', async () => {
+    const file = write('a.csv', 'id,body,label,score\n7,"hello, world",pos,0.5\n8,"multi\nline",neg,\n');
+    const { name, run } = await importFile({ path: file, key: 'id', text: 'body', label: 'label' });
+    const items = await itemsOf(name);
+
+    expect(run).toMatchObject({ status: 'succeeded', inserted: 2 });
+    expect(items.map((i) => [i.key, i.text, i.fields])).toEqual([
+      ['7', 'hello, world', { id: 7, label: 'pos', score: 0.5 }],
+      ['8', 'multi\nline', { id: 8, label: 'neg', score: null }],
+    ]);
+  });
+
+  test('without a key column, the line a record starts on is its key', async () => {
+    const file = write('lines.csv', 'a,b\n1,"two\nlines"\n3,4\n');
+    const { name } = await importFile({ path: file });
+
+    expect((await itemsOf(name)).map((i) => i.key)).toEqual(['2', '4']);
+  });
+
+  test('gzip-compressed files are read by their content', async () => {
+    const file = write('data.jsonl.gz', zlib.gzipSync('{"id":"a","t":"x"}\n\n{"id":"b","t":"y"}\n'));
+    const { name, run } = await importFile({ path: file, key: 'id', text: 't' });
+
+    expect(run.status).toBe('succeeded');
+    expect((await itemsOf(name)).map((i) => [i.key, i.text])).toEqual([['a', 'x'], ['b', 'y']]);
+  });
+
+  test('TSV files split on tabs', async () => {
+    const file = write('t.tsv', 'k\tv\nx\thas, comma\n');
+    const { name } = await importFile({ path: file, key: 'k' });
+
+    expect((await itemsOf(name))[0].fields).toEqual({ k: 'x', v: 'has, comma' });
+  });
+
+  test('numbers stay text when converting would lose something', async () => {
+    const file = write('n.csv', 'k,zip,price,big\na,007,5.10,12\n');
+    const { name } = await importFile({ path: file, key: 'k' });
+
+    expect((await itemsOf(name))[0].fields).toEqual({ k: 'a', zip: '007', price: '5.10', big: 12 });
+  });
+
+  test('a malformed row fails the run naming file, line and reason, and keeps the rows before it', async () => {
+    const rows = Array.from({ length: 1500 }, (_, i) => `${i},row ${i}`).join('\n');
+    const file = write('bad.csv', `id,text\n${rows}\n1500,"broken\n`);
+    const { name, run } = await importFile({ path: file, key: 'id', text: 'text' });
+
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:1502: a quoted field is never closed`));
+    expect(await itemsOf(name)).toHaveLength(1500);
+  });
+
+  test('a wrong column count names the line', async () => {
+    const file = write('count.csv', 'a,b\n1,2\n3,4,5\n');
+    const { run } = await importFile({ path: file });
+
+    expect(run.error).toBe(`${file}:3: wrong number of columns`);
+  });
+
+  test('an invalid JSON line names the line', async () => {
+    const file = write('bad.jsonl', '{"a":1}\n{"a":\n');
+    const { run } = await importFile({ path: file });
+
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatch(new RegExp(`bad\\.jsonl:2: invalid JSON`));
+  });
+
+  test('after fixing the file, a rerun completes without duplicates', async () => {
+    const file = write('fix.csv', 'id,text\n1,a\n2,"b\n');
+    const { name, run } = await importFile({ path: file, key: 'id', text: 'text' });
+    expect(run.status).toBe('failed');
+    fs.writeFileSync(file, 'id,text\n1,a\n2,b\n3,c\n');
+    await updateSource(get().hub.store.db, name, { config: { path: file, key: 'id', text: 'text' } });
+    const rerun = await runSource(get().hub, name);
+
+    expect(rerun).toMatchObject({ status: 'succeeded', inserted: 2, unchanged: 1 });
+    expect((await itemsOf(name)).map((i) => i.key)).toEqual(['1', '2', '3']);
+  });
+
+  test('a key, text or label column that does not exist is refused before anything is written', async () => {
+    const file = write('cols.csv', 'id,text\n1,a\n');
+    const kind = get().hub.kinds.get('file');
+
+    await expect(kind.preflight!({ path: file, key: 'nope' }, { log: get().hub.log })).rejects.toThrow(
+      new InputError(`${file}: --key column "nope" does not exist (columns: id, text)`),
+    );
+    await expect(kind.preflight!({ path: file, label: 'lbl' }, { log: get().hub.log })).rejects.toThrow(/--label column "lbl"/);
+  });
+});
