@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -69,6 +70,37 @@ function runImport(csv: string, store: 'sqlite' | 'pg', databaseUrl?: string): R
   return { store, ...(JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}') as Omit<Result, 'store'>) };
 }
 
+/** Ceiling for SQLite: the same rows through one prepared better-sqlite3 statement, no parsing or hashing. */
+function rawSqliteInsert(rows: number): Result {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trove-bench-raw-'));
+  const db = new Database(path.join(dir, 'raw.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, source_id INT, key TEXT, text TEXT, fields TEXT, hash TEXT, at TEXT, UNIQUE (source_id, key))');
+  const insert = db.prepare('INSERT INTO t (source_id, key, text, fields, hash, at) VALUES (?, ?, ?, ?, ?, ?)');
+  const at = new Date().toISOString();
+  const started = performance.now();
+  const batch = db.transaction((from: number, to: number) => {
+    for (let i = from; i < to; i++) insert.run(1, String(i), `text of row ${i}`, `{"label":"pos","score":${i % 100},"category":"cat${i % 17}"}`, 'f'.repeat(64), at);
+  });
+  for (let i = 0; i < rows; i += 1000) batch(i, Math.min(rows, i + 1000));
+  const seconds = (performance.now() - started) / 1000;
+  db.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { store: 'sqlite-raw-ceiling', rows, seconds: Number(seconds.toFixed(2)), rowsPerSec: Math.round(rows / seconds), peakRssMB: 0 };
+}
+
+/** Ceiling for PostgreSQL: psql's \copy of the same CSV into a table with the same unique index. */
+function pgCopy(csv: string, rows: number, url: string): Result {
+  const setup = spawnSync('psql', [url, '-qc', 'CREATE TABLE t (id serial PRIMARY KEY, source_id int DEFAULT 1, key text, text text, label text, score text, category text, UNIQUE (source_id, key))'], { encoding: 'utf8' });
+  if (setup.status !== 0) throw new Error(setup.stderr);
+  const started = performance.now();
+  const copy = spawnSync('psql', [url, '-qc', `\\copy t (key, text, label, score, category) FROM '${csv}' CSV HEADER`], { encoding: 'utf8' });
+  if (copy.status !== 0) throw new Error(copy.stderr);
+  const seconds = (performance.now() - started) / 1000;
+  return { store: 'pg-copy-ceiling', rows, seconds: Number(seconds.toFixed(2)), rowsPerSec: Math.round(rows / seconds), peakRssMB: 0 };
+}
+
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
@@ -84,6 +116,8 @@ async function main(): Promise<void> {
   for (let r = 0; r < repeat; r++) {
     results.push(runImport(csv, 'sqlite'));
     console.log(JSON.stringify(results[results.length - 1]));
+    results.push(rawSqliteInsert(rows));
+    console.log(JSON.stringify(results[results.length - 1]));
     const url = await freshPgDatabase();
     try {
       results.push(runImport(csv, 'pg', url));
@@ -91,8 +125,15 @@ async function main(): Promise<void> {
     } finally {
       await dropPgDatabase(url);
     }
+    const copyUrl = await freshPgDatabase();
+    try {
+      results.push(pgCopy(csv, rows, copyUrl));
+      console.log(JSON.stringify(results[results.length - 1]));
+    } finally {
+      await dropPgDatabase(copyUrl);
+    }
   }
-  for (const store of ['sqlite', 'pg']) {
+  for (const store of ['sqlite', 'sqlite-raw-ceiling', 'pg', 'pg-copy-ceiling']) {
     const mine = results.filter((x) => x.store === store);
     console.log(
       JSON.stringify({
