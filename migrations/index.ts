@@ -1,5 +1,9 @@
 import type { Knex } from 'knex';
 import * as core from './001_core.js';
+import * as crawl from './002_crawl.js';
+import * as labeling from './003_labeling.js';
+import * as ml from './004_ml.js';
+import * as jobs from './006_jobs.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so they load the same
@@ -7,6 +11,10 @@ import * as core from './001_core.js';
  */
 const migrations: Array<[string, Knex.Migration]> = [
   ['001_core', core],
+  ['002_crawl', crawl],
+  ['003_labeling', labeling],
+  ['004_ml', ml],
+  ['006_jobs', jobs],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Knex.Migration]> = {

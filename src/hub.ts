@@ -7,6 +7,7 @@ import { SourceKinds } from './core/source-kinds.js';
 import { getSource } from './core/sources.js';
 import { openStore, type Store } from './core/store.js';
 import { allSourceKinds } from './kinds.js';
+import { labelingIngestListener } from './labeling/projects.js';
 
 /**
  * The composition root: one store, the source kinds and the listeners every part of Trove plugs
@@ -36,7 +37,7 @@ export async function openHub(opts: OpenHubOptions = {}): Promise<Hub> {
     store,
     kinds: new SourceKinds(allSourceKinds),
     log,
-    ingestListeners: [],
+    ingestListeners: [labelingIngestListener],
     close: () => store.close(),
   };
 }

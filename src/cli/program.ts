@@ -1,9 +1,19 @@
 import { Command } from 'commander';
+import { registerCrawlCommand } from './commands/crawl.js';
+import { registerCrowdCommands } from './commands/crowd.js';
 import { registerHubCommands } from './commands/hub.js';
 import { registerImportCommand } from './commands/import.js';
 import { registerItemsCommands } from './commands/items.js';
+import { registerProjectsCommands } from './commands/projects.js';
 import { registerRunsCommands } from './commands/runs.js';
+import { registerServeModelCommand } from './commands/serve-model.js';
 import { registerSourcesCommands } from './commands/sources.js';
+import { registerUsersCommands } from './commands/users.js';
+import { registerWorkerCommands } from './commands/worker.js';
+import { registerSnapshotsCommands } from './commands/snapshots.js';
+import { registerTrainCommand } from './commands/train.js';
+import { registerEvaluateCommand } from './commands/evaluate.js';
+import { registerTuneCommand } from './commands/tune.js';
 
 export function buildProgram(): Command {
   const program = new Command('trove')
@@ -15,9 +25,19 @@ export function buildProgram(): Command {
     .showHelpAfterError('(add --help for usage)');
   registerHubCommands(program);
   registerImportCommand(program);
+  registerCrawlCommand(program);
   registerSourcesCommands(program);
   registerRunsCommands(program);
   registerItemsCommands(program);
+  registerUsersCommands(program);
+  registerProjectsCommands(program);
+  registerCrowdCommands(program);
+  registerServeModelCommand(program);
+  registerWorkerCommands(program);
+  registerSnapshotsCommands(program);
+  registerTrainCommand(program);
+  registerEvaluateCommand(program);
+  registerTuneCommand(program);
   for (const cmd of program.commands) inheritExitOverride(cmd);
   return program;
 }

@@ -11,6 +11,8 @@ export interface TroveConfig {
   databaseUrl?: string;
   port: number;
   logLevel: LogLevel;
+  /** Lets the image proxy fetch from loopback and private networks (off: scraped URLs must not reach internal hosts). */
+  imageProxyAllowPrivate: boolean;
 }
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
@@ -21,6 +23,7 @@ const envSchema = z.object({
   DATABASE_URL: z.string().min(1).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).optional(),
   TROVE_LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
+  TROVE_IMAGE_PROXY_ALLOW_PRIVATE: z.enum(['0', '1', 'true', 'false']).optional(),
 });
 
 export interface ConfigOverrides {
@@ -28,6 +31,7 @@ export interface ConfigOverrides {
   databaseUrl?: string;
   port?: number;
   logLevel?: LogLevel;
+  imageProxyAllowPrivate?: boolean;
 }
 
 export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): TroveConfig {
@@ -46,6 +50,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     databaseUrl,
     port: overrides.port ?? e.PORT ?? 8080,
     logLevel: overrides.logLevel ?? e.TROVE_LOG_LEVEL ?? 'info',
+    imageProxyAllowPrivate: overrides.imageProxyAllowPrivate ?? (e.TROVE_IMAGE_PROXY_ALLOW_PRIVATE === '1' || e.TROVE_IMAGE_PROXY_ALLOW_PRIVATE === 'true'),
   };
 }
 

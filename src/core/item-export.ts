@@ -3,11 +3,13 @@ import type { Writable } from 'node:stream';
 import { once } from 'node:events';
 import type { Item } from './items.js';
 
-export const EXPORT_FORMATS = ['jsonl', 'csv'] as const;
+export const EXPORT_FORMATS = ['jsonl', 'csv', 'parquet'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** Writes items to a stream as they are read, honouring backpressure. Returns how many were written. */
 export async function writeItems(items: AsyncIterable<Item>, format: ExportFormat, out: Writable): Promise<number> {
+  // The Parquet writer loads only when asked for, keeping CLI start-up short.
+  if (format === 'parquet') return (await import('./parquet-export.js')).writeParquet(items, out);
   return format === 'csv' ? writeCsv(items, out) : writeJsonl(items, out);
 }
 

@@ -2,8 +2,10 @@ import os from 'node:os';
 import { CancelledError, errorMessage, TroveError } from './errors.js';
 import { Ingestor, type IngestListener } from './ingest.js';
 import { fromJsonColumn, toJsonColumn } from './json-column.js';
+import { redactorFor } from './redact.js';
 import type { Logger } from './log.js';
-import { addRunError, claimRun, finishRun, getRun, heartbeat, type Run, type RunCounts } from './runs.js';
+import { addRunError, getRun, type Run, type RunCounts } from './runs.js';
+import { beatAs, claimRunAs, finishAs, joinRun } from './run-workers.js';
 import type { Checkpoint, RunProgress, SourceContext } from './source.js';
 import type { SourceKinds } from './source-kinds.js';
 import { getSourceById } from './sources.js';
@@ -20,6 +22,13 @@ export interface ExecuteOptions {
   heartbeatMs?: number;
   worker?: string;
   batchSize?: number;
+  /**
+   * Take part in the run even when another process already runs it (its kind shares runs, as a
+   * crawl shares its frontier); the last participant to finish closes it.
+   */
+  join?: boolean;
+  /** Called once this process has claimed or joined the run, before the source starts. */
+  onTaken?: () => Promise<void>;
 }
 
 export const workerName = `${os.hostname()}:${process.pid}`;
@@ -33,19 +42,24 @@ export async function executeRun(store: Store, runId: number, opts: ExecuteOptio
   const run = await getRun(store.db, runId);
   const source = await getSourceById(store.db, run.sourceId);
   const kind = opts.kinds.get(source.kind);
-  if (!(await claimRun(store.db, runId, opts.worker ?? workerName))) return getRun(store.db, runId);
+  const worker = opts.worker ?? workerName;
+  const taken = (await claimRunAs(store.db, runId, worker)) || (opts.join === true && (await joinRun(store.db, runId, worker)));
+  if (!taken) return getRun(store.db, runId);
+  await opts.onTaken?.();
 
   const abort = new AbortController();
   const onOuterAbort = () => abort.abort(new CancelledError('interrupted'));
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
   const log = opts.log.child({ run: runId, source: source.name });
-  const ingestor = new Ingestor(store, { sourceId: source.id, runId, listeners: opts.listeners, batchSize: opts.batchSize });
+  const redactor = redactorFor(source.config);
+  const ingestor = new Ingestor(store, { sourceId: source.id, runId, listeners: opts.listeners, batchSize: opts.batchSize, redactor });
   let progress: RunProgress = {};
-  const stats: Record<string, number> = {};
+  const sourceStats: Record<string, number> = {};
+  const runStats = () => ({ ...sourceStats, ...redactor?.stats() });
   const pendingWrites: Array<Promise<void>> = [];
 
   const beat = async () => {
-    const { cancelRequested } = await heartbeat(store.db, runId, { counts: ingestor.counts, progress, stats });
+    const { cancelRequested } = await beatAs(store.db, runId, worker, { counts: ingestor.counts, progress, stats: runStats() });
     if (cancelRequested && !abort.signal.aborted) abort.abort(new CancelledError('cancelled by request'));
   };
   const timer = setInterval(() => {
@@ -71,7 +85,7 @@ export async function executeRun(store: Store, runId: number, opts: ExecuteOptio
       await write;
     },
     addStats(delta) {
-      for (const [k, v] of Object.entries(delta)) stats[k] = (stats[k] ?? 0) + v;
+      for (const [k, v] of Object.entries(delta)) sourceStats[k] = (sourceStats[k] ?? 0) + v;
     },
   };
 
@@ -96,7 +110,7 @@ export async function executeRun(store: Store, runId: number, opts: ExecuteOptio
     opts.signal?.removeEventListener('abort', onOuterAbort);
     await Promise.allSettled(pendingWrites);
   }
-  await finishRun(store.db, runId, { status, counts: ingestor.counts, progress, stats, error });
+  await finishAs(store.db, runId, worker, { status, counts: ingestor.counts, progress, stats: runStats(), error });
   opts.onProgress?.(progress, ingestor.counts);
   return getRun(store.db, runId);
 }

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { Knex } from 'knex';
 import { ConflictError, NotFoundError } from './errors.js';
 import { fromJsonColumn, toJsonColumn } from './json-column.js';
@@ -135,28 +136,34 @@ export async function failStaleRuns(db: Knex, sourceId?: number): Promise<number
     .where({ status: 'running' })
     .andWhere((w) => w.where('heartbeat_at', '<', cutoff).orWhereNull('heartbeat_at'));
   if (sourceId !== undefined) q.andWhere({ source_id: sourceId });
-  return q.update({ status: 'failed', error: 'the process running it stopped (no heartbeat)', finished_at: nowIso() });
+  const stale = await q.update({ status: 'failed', error: 'the process running it stopped (no heartbeat)', finished_at: nowIso() });
+  return stale + (await failRunsOfDeadLocalProcesses(db, sourceId));
 }
 
-/** Moves a queued run to running for this worker; false when another worker took it first. */
-export async function claimRun(db: Knex, runId: number, worker: string): Promise<boolean> {
-  const now = nowIso();
-  const n = await db('runs')
-    .where({ id: runId, status: 'queued' })
-    .update({ status: 'running', worker, started_at: now, heartbeat_at: now });
-  return n === 1;
+/**
+ * A run whose worker ("host:pid") is a process of this machine that no longer exists (killed,
+ * crashed) is failed at once, without waiting for its heartbeat to go stale.
+ */
+async function failRunsOfDeadLocalProcesses(db: Knex, sourceId?: number): Promise<number> {
+  const q = db('runs').where({ status: 'running' }).whereLike('worker', `${os.hostname()}:%`);
+  if (sourceId !== undefined) q.andWhere({ source_id: sourceId });
+  const dead = ((await q.select('id', 'worker')) as Array<{ id: number; worker: string }>).filter((r) => !processAlive(r.worker));
+  if (dead.length === 0) return 0;
+  return db('runs')
+    .whereIn('id', dead.map((r) => r.id))
+    .where({ status: 'running' })
+    .update({ status: 'failed', error: 'the process running it stopped (it no longer exists)', finished_at: nowIso() });
 }
 
-export async function heartbeat(
-  db: Knex,
-  runId: number,
-  state: { counts: RunCounts; progress: RunProgress; stats: Record<string, number> },
-): Promise<{ cancelRequested: boolean }> {
-  await db('runs')
-    .where({ id: runId })
-    .update({ ...state.counts, progress: toJsonColumn(state.progress), stats: toJsonColumn(state.stats), heartbeat_at: nowIso() });
-  const row = await db('runs').where({ id: runId }).first('cancel_requested');
-  return { cancelRequested: Boolean(row?.cancel_requested) };
+function processAlive(worker: string): boolean {
+  const pid = Number(worker.slice(worker.lastIndexOf(':') + 1));
+  if (!Number.isInteger(pid) || pid <= 0) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
 }
 
 export async function finishRun(

@@ -77,6 +77,11 @@ export interface SourceKind<C = unknown> {
   readonly description: string;
   /** Validates a config at the edge (CLI flag, config file, API body). */
   readonly configSchema: z.ZodType<C>;
+  /**
+   * Several processes may carry out one run together, each calling run() with the same run id (a
+   * crawl shares its frontier through leases). Job-queue workers then join a running run.
+   */
+  readonly sharedRuns?: boolean;
   /** Checks that need I/O (the file exists, a named column exists), before a run writes anything. */
   preflight?(config: C, ctx: PreflightContext): Promise<void>;
   run(config: C, ctx: SourceContext): AsyncIterable<RecordInput>;

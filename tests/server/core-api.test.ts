@@ -24,7 +24,8 @@ describeEachStore('core HTTP API', (get) => {
     await server.close();
   });
 
-  const call = async (path: string, init: RequestInit = {}) => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked by the assertions
+  const call = async (path: string, init: RequestInit = {}): Promise<{ status: number; headers: Headers; body: any }> => {
     const res = await fetch(server.url + path, { ...init, headers: { ...auth, ...(init.headers as Record<string, string>) } });
     const type = res.headers.get('content-type') ?? '';
     return { status: res.status, headers: res.headers, body: type.includes('json') ? await res.json() : await res.text() };

@@ -1,17 +1,22 @@
 import { api, el, table } from './dom.js';
+import { labeling } from './labeling-api.js';
+import { canManage, renderNav, requireSession, type SessionUser } from './session.js';
+import { welcome } from './welcome.js';
 
 interface SourceSummary { name: string; kind: string; itemCount: number; schedule: string | null; lastRun: { id: number; status: string } | null }
 interface Run { id: number; source: string; status: string; seen: number; inserted: number; updated: number; failed: number; startedAt: string | null }
 
-async function render(): Promise<void> {
+async function render(user: SessionUser): Promise<void> {
   const app = document.getElementById('app');
   if (!app) return;
-  const [{ sources }, { runs }] = await Promise.all([
+  const [{ sources }, { runs }, projects] = await Promise.all([
     api<{ sources: SourceSummary[] }>('/api/sources'),
     api<{ runs: Run[] }>('/api/runs?limit=20'),
+    labeling.projects(),
   ]);
   const totalItems = sources.reduce((n, s) => n + s.itemCount, 0);
   app.replaceChildren(
+    projects.length === 0 ? welcome(user) : '',
     el('div', { class: 'cards' },
       el('div', { class: 'card' }, el('div', { class: 'n' }, sources.length), el('div', { class: 'muted' }, 'sources')),
       el('div', { class: 'card' }, el('div', { class: 'n' }, totalItems), el('div', { class: 'muted' }, 'items')),
@@ -25,9 +30,19 @@ async function render(): Promise<void> {
   );
 }
 
-render().catch((err: unknown) => {
+async function main(): Promise<void> {
+  const user = await requireSession();
+  if (!canManage(user)) {
+    location.assign('/projects.html');
+    return;
+  }
+  renderNav(user);
+  await render(user);
+  setInterval(() => {
+    if (!document.querySelector('#demo-setup:disabled')) render(user).catch((err: unknown) => console.warn('refresh failed', err));
+  }, 5000);
+}
+
+main().catch((err: unknown) => {
   document.getElementById('app')?.replaceChildren(el('p', { class: 'muted' }, `Could not load: ${(err as Error).message}`));
 });
-setInterval(() => {
-  render().catch((err: unknown) => console.warn("refresh failed", err));
-}, 5000);

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { migrate } from '../../core/store.js';
 import { openHub } from '../../hub.js';
+import { startHubJobs } from '../../jobs/hub-jobs.js';
+import { ensureFirstAdmin } from '../../labeling/users.js';
 import { startServer } from '../../server/serve.js';
 import { globalOptions, output, parseIntOption, withHub } from '../context.js';
 
@@ -9,12 +11,25 @@ export function registerHubCommands(program: Command): void {
     .command('start')
     .description('run the hub: API, web UI and scheduler (env PORT, default 8080)')
     .option('--port <n>', 'port to listen on', parseIntOption('--port'))
-    .action(async (flags: { port?: number }, cmd: Command) => {
+    .option('--queue', 'hand runs to `trove worker` processes through the pg-boss queue (PostgreSQL)')
+    .action(async (flags: { port?: number; queue?: boolean }, cmd: Command) => {
       const hub = await openHub({ dataDir: globalOptions(cmd).dataDir, port: flags.port });
-      const server = await startServer(hub, hub.config.port);
+      const admin = await ensureFirstAdmin(hub.store.db);
+      if (admin?.generatedPassword) process.stderr.write(`created the first admin "${admin.name}" with password ${admin.generatedPassword} (shown once)\n`);
+      else if (admin) hub.log.info(`created the first admin "${admin.name}" from TROVE_ADMIN_USER / TROVE_ADMIN_PASSWORD`);
+      const jobs = await startHubJobs(hub, { queue: flags.queue }).catch(async (err: unknown) => {
+        await hub.close();
+        throw err;
+      });
+      const server = await startServer(hub, hub.config.port).catch(async (err: unknown) => {
+        await jobs.stop();
+        await hub.close();
+        throw err;
+      });
       hub.log.info(`trove hub listening on http://localhost:${server.port}`, { store: hub.store.location });
       const shutdown = async () => {
         hub.log.info('shutting down');
+        await jobs.stop();
         await server.close();
         await hub.close();
         process.exit(0);

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { parseDatasetRef } from '../../connectors/file/dataset-ref.js';
 import { ConflictError } from '../../core/errors.js';
 import { createSource, findSource, updateSource } from '../../core/sources.js';
 import { runSource, type Hub } from '../../hub.js';
@@ -14,13 +15,39 @@ interface ImportFlags {
   key?: string;
   text?: string;
   label?: string;
+  entry?: string;
+  config?: string;
+  split?: string;
+  apiBase?: string;
+  tokenEnv?: string;
+  redact?: string;
+  licence?: string;
+}
+
+/** Local paths are stored absolute; URLs and kaggle:/hf: references as given. */
+function inputPath(input: string): string {
+  return parseDatasetRef(input).type === 'local' ? path.resolve(input) : input;
 }
 
 /** Creates the file source on first import, or points it at the new file; then runs it. */
 async function importFile(hub: Hub, file: string, flags: ImportFlags) {
   const config = hub.kinds.parseConfig(
     'file',
-    { kind: 'file', path: path.resolve(file), format: flags.format, key: flags.key, text: flags.text, label: flags.label },
+    {
+      kind: 'file',
+      path: inputPath(file),
+      format: flags.format,
+      key: flags.key,
+      text: flags.text,
+      label: flags.label,
+      entry: flags.entry,
+      hfConfig: flags.config,
+      split: flags.split,
+      apiBase: flags.apiBase,
+      tokenEnv: flags.tokenEnv,
+      redact: flags.redact?.split(',').map((k) => k.trim()),
+      licence: flags.licence,
+    },
     'import',
   ) as Record<string, unknown>;
   await hub.kinds.get('file').preflight?.(config, { log: hub.log });
@@ -39,13 +66,20 @@ async function importFile(hub: Hub, file: string, flags: ImportFlags) {
 export function registerImportCommand(program: Command): void {
   program
     .command('import')
-    .description('import a CSV, TSV or JSON Lines file (gzip too) as items of a source')
-    .argument('<path>', 'file to import')
+    .description('import a dataset (CSV, TSV, JSONL, Parquet, ARFF; gzip, zip) from a path, URL, Kaggle or Hugging Face')
+    .argument('<input>', 'PATH | http(s)://URL | kaggle:OWNER/DATASET[/FILE] | hf:OWNER/NAME')
     .requiredOption('--source <name>', 'source the items belong to (created if missing)')
-    .option('--format <format>', 'csv | tsv | jsonl (default: from the file name)')
+    .option('--format <format>', 'csv | tsv | jsonl | parquet | arff (default: from the file name)')
     .option('--key <column>', 'column that identifies a record (default: its line number)')
     .option('--text <column>', 'column that becomes the item text')
     .option('--label <column>', "column that holds the dataset's given label")
+    .option('--entry <name>', 'the file to read inside a zip archive')
+    .option('--config <name>', 'Hugging Face: the dataset config (default: the first)')
+    .option('--split <name>', 'Hugging Face: the split (default: train)')
+    .option('--api-base <url>', 'Kaggle or Hugging Face API base URL')
+    .option('--token-env <var>', 'Hugging Face: environment variable holding the token (default HF_TOKEN)')
+    .option('--redact <kinds>', 'replace PII before storing: email,phone,ip,card')
+    .option('--licence <note>', "the dataset's terms or licence, kept with the source")
     .action(async (file: string, flags: ImportFlags, cmd: Command) => {
       const run = await withHub(cmd, (hub) => importFile(hub, file, flags));
       output(cmd, run, () => describeRun(run));

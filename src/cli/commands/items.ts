@@ -36,7 +36,7 @@ export function registerItemsCommands(program: Command): void {
 
   items
     .command('export')
-    .description('export items as JSON Lines or CSV (stdout unless --out)')
+    .description('export items as JSON Lines, CSV or Parquet (stdout unless --out)')
     .option('--source <name>', 'only items of this source')
     .option('--format <format>', EXPORT_FORMATS.join(' | '), 'jsonl')
     .option('--out <file>', 'write to this file')

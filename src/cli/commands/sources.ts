@@ -3,8 +3,9 @@ import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
 import { listRuns } from '../../core/runs.js';
 import { checkSchedule } from '../../core/schedule.js';
-import { createSource, getSource, listSources, removeSource } from '../../core/sources.js';
+import { createSource, getSource, listSources, removeSource, updateSource } from '../../core/sources.js';
 import { runSource } from '../../hub.js';
+import { setSourceSchedule } from '../../jobs/scheduler.js';
 import { output, withHub } from '../context.js';
 import { runUntilInterrupted } from '../interrupt.js';
 import { progressReporter } from '../progress-bar.js';
@@ -93,6 +94,38 @@ export function registerSourcesCommands(program: Command): void {
       );
       output(cmd, run, () => describeRun(run));
       if (run.status !== 'succeeded') process.exitCode = 1;
+    });
+
+  sources
+    .command('schedule')
+    .description('set a source\'s cron schedule (UTC), or clear it with --clear')
+    .argument('<name>')
+    .argument('[cron]', 'cron expression, e.g. "0 3 * * *" (every day at 03:00 UTC)')
+    .option('--clear', 'remove the schedule')
+    .action(async (name: string, cron: string | undefined, flags: { clear?: boolean }, cmd: Command) => {
+      if (flags.clear === (cron !== undefined)) throw new InputError('give either a cron expression or --clear');
+      const schedule = cron === undefined ? null : checkSchedule(cron);
+      const source = await withHub(cmd, async (hub) => {
+        const found = await getSource(hub.store.db, name);
+        await setSourceSchedule(hub.store.db, found.id, schedule);
+        return getSource(hub.store.db, name);
+      });
+      output(cmd, source, () => (source.schedule ? `${name} runs on schedule ${source.schedule} (UTC)` : `${name} has no schedule`));
+    });
+
+  sources
+    .command('edit')
+    .description('replace a source\'s config with a JSON config file (validated first)')
+    .argument('<name>')
+    .requiredOption('--config <file>', 'JSON config of the source')
+    .action(async (name: string, flags: { config: string }, cmd: Command) => {
+      const source = await withHub(cmd, async (hub) => {
+        const found = await getSource(hub.store.db, name);
+        const config = hub.kinds.parseConfig(found.kind, { ...readConfigFile(flags.config), kind: found.kind }, flags.config) as Record<string, unknown>;
+        await hub.kinds.get(found.kind).preflight?.(config, { log: hub.log });
+        return updateSource(hub.store.db, name, { config });
+      });
+      output(cmd, source, () => `updated the config of ${source.name}`);
     });
 
   sources

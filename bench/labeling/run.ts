@@ -1,0 +1,176 @@
+/**
+ * npm run bench:label
+ * 1. Human pace: 200 annotators (each pauses ~2 s on an item before submitting) against a hub on
+ *    SQLite in another process; p50/p99 of `next` and of submit.
+ * 2. Saturation: 50 connections doing next → submit with no pause; requests/s.
+ *    Both check that no item got more than K annotations nor two from one annotator.
+ * 3. `next` on a 1,000,000-item project against a 1,000-item one (in process; median and p99).
+ * 4. Export of 1,000,000 annotations (JSONL and CSV) in its own process: seconds and peak RSS.
+ * Env: BENCH_PACE_SECONDS (60), BENCH_SATURATE_SECONDS (20), BENCH_BIG_ITEMS (1000000), BENCH_EXPORT_ITEMS (334000).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { silentLogger } from '../../src/core/log.js';
+import { openHub, type Hub } from '../../src/hub.js';
+import { getTaskContext, nextTask, submitAnnotation } from '../../src/labeling/tasks.js';
+import { seedAnnotations, seedAnnotators, seedProjectOver } from './fixtures.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const tsx = path.resolve(here, '../../node_modules/.bin/tsx');
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const PACE_SECONDS = env('BENCH_PACE_SECONDS', 60);
+const SATURATE_SECONDS = env('BENCH_SATURATE_SECONDS', 20);
+const BIG_ITEMS = env('BENCH_BIG_ITEMS', 1_000_000);
+const EXPORT_ITEMS = env('BENCH_EXPORT_ITEMS', 334_000);
+const LABELS = ['pos', 'neg', 'neutral'];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return Number((sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN).toFixed(2));
+}
+
+function summary(values: number[]) {
+  return { n: values.length, p50ms: percentile(values, 50), p99ms: percentile(values, 99), maxMs: percentile(values, 100) };
+}
+
+async function startHubProcess(dataDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(tsx, [path.join(here, 'server.ts'), dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let buffered = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const m = /listening (\S+)/.exec(buffered);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`hub process exited with ${code}`)));
+  });
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+interface Load {
+  next: number[];
+  submit: number[];
+  errors: Map<string, number>;
+  requests: number;
+}
+
+async function annotatorLoop(url: string, project: string, token: string, pauseMs: () => number, until: number, load: Load): Promise<void> {
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  while (Date.now() < until) {
+    let t = performance.now();
+    const res = await fetch(`${url}/api/projects/${project}/next`, { headers });
+    load.next.push(performance.now() - t);
+    load.requests++;
+    if (res.status === 204) return;
+    if (res.status !== 200) {
+      load.errors.set(`next ${res.status}`, (load.errors.get(`next ${res.status}`) ?? 0) + 1);
+      await res.arrayBuffer();
+      continue;
+    }
+    const body = (await res.json()) as { task: { id: number } };
+    const pause = pauseMs();
+    if (pause) await sleep(pause);
+    t = performance.now();
+    const sub = await fetch(`${url}/api/tasks/${body.task.id}/annotations`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ id: randomUUID(), result: { label: LABELS[Math.floor(Math.random() * 3)] } }),
+    });
+    load.submit.push(performance.now() - t);
+    load.requests++;
+    if (sub.status !== 201) load.errors.set(`submit ${sub.status}`, (load.errors.get(`submit ${sub.status}`) ?? 0) + 1);
+    await sub.arrayBuffer();
+  }
+}
+
+async function overAssignment(hub: Hub, projectId: number, overlap: number): Promise<{ overK: number; duplicates: number }> {
+  const db = hub.store.db;
+  const overK = await db('annotations').where('project_id', projectId).groupBy('task_id').havingRaw('count(*) > ?', [overlap]).select('task_id');
+  const duplicates = await db('annotations').where('project_id', projectId).groupBy('task_id', 'user_id').havingRaw('count(*) > 1').select('task_id');
+  return { overK: overK.length, duplicates: duplicates.length };
+}
+
+async function loadPhase(dataDir: string, projectName: string, tokens: string[], seconds: number, pauseMs: () => number) {
+  const hubProcess = await startHubProcess(dataDir);
+  const load: Load = { next: [], submit: [], errors: new Map(), requests: 0 };
+  const started = Date.now();
+  try {
+    await Promise.all(tokens.map((t, i) => sleep((i * 2000) / tokens.length).then(() => annotatorLoop(hubProcess.url, projectName, t, pauseMs, started + seconds * 1000, load))));
+  } finally {
+    await hubProcess.stop();
+  }
+  const elapsed = (Date.now() - started) / 1000;
+  return { seconds: Number(elapsed.toFixed(1)), requests: load.requests, requestsPerSec: Math.round(load.requests / elapsed), next: summary(load.next), submit: summary(load.submit), errors: Object.fromEntries(load.errors) };
+}
+
+async function nextLatency(hub: Hub, projectName: string, annotators: number[], calls: number): Promise<ReturnType<typeof summary>> {
+  const { getProject } = await import('../../src/labeling/projects.js');
+  const project = await getProject(hub.store.db, projectName);
+  const times: number[] = [];
+  for (let i = 0; i < calls; i++) {
+    const userId = annotators[i % annotators.length];
+    const t = performance.now();
+    const next = await nextTask(hub.store.db, project, userId);
+    times.push(performance.now() - t);
+    if (!next) throw new Error('project ran out of items');
+    await submitAnnotation(hub.store.db, project, await getTaskContext(hub.store.db, next.task.id), userId, { clientId: randomUUID(), result: { label: 'pos' } });
+  }
+  return summary(times);
+}
+
+async function main(): Promise<void> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trove-bench-label-'));
+  const machine = { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, date: new Date().toISOString() };
+  console.log(JSON.stringify({ machine }));
+  try {
+    let hub = await openHub({ dataDir, log: silentLogger });
+    const pace = await seedProjectOver(hub.store.db, 'pace', 20_000, 3);
+    const paceTokens = (await seedAnnotators(hub.store.db, 'pace-ann-', 200, pace.id)).map((a) => a.token);
+    const sat = await seedProjectOver(hub.store.db, 'saturate', 50_000, 3);
+    const satTokens = (await seedAnnotators(hub.store.db, 'sat-ann-', 50, sat.id)).map((a) => a.token);
+    await hub.close();
+
+    const human = await loadPhase(dataDir, 'pace', paceTokens, PACE_SECONDS, () => 1500 + Math.random() * 1000);
+    const saturated = await loadPhase(dataDir, 'saturate', satTokens, SATURATE_SECONDS, () => 0);
+    hub = await openHub({ dataDir, log: silentLogger });
+    console.log(JSON.stringify({ phase: 'human pace, 200 annotators, SQLite, second process', ...human, ...(await overAssignment(hub, pace.id, 3)) }));
+    console.log(JSON.stringify({ phase: 'saturated, 50 connections, SQLite, second process', ...saturated, ...(await overAssignment(hub, sat.id, 3)) }));
+
+    const small = await seedProjectOver(hub.store.db, 'small', 1_000, 1);
+    await seedAnnotators(hub.store.db, 'small-ann-', 10, small.id);
+    const smallIds = await hub.store.db('project_members').where('project_id', small.id).pluck('user_id');
+    const big = await seedProjectOver(hub.store.db, 'big', BIG_ITEMS, 1);
+    await seedAnnotators(hub.store.db, 'big-ann-', 10, big.id);
+    const bigIds = await hub.store.db('project_members').where('project_id', big.id).pluck('user_id');
+    const onSmall = await nextLatency(hub, 'small', smallIds, 800);
+    const onBig = await nextLatency(hub, 'big', bigIds, 800);
+    console.log(JSON.stringify({ phase: 'next latency in process (SQLite)', items1k: onSmall, [`items${BIG_ITEMS}`]: onBig, p50Ratio: Number((onBig.p50ms / onSmall.p50ms).toFixed(2)) }));
+
+    const exp = await seedProjectOver(hub.store.db, 'export', EXPORT_ITEMS, 3);
+    const expUsers = await hub.store.db('users').whereIn('name', ['big-ann-0', 'big-ann-1', 'big-ann-2']).orderBy('name').pluck('id');
+    await seedAnnotations(hub.store.db, exp, expUsers);
+    await hub.close();
+    for (const format of ['jsonl', 'csv']) {
+      const run = spawnSync(tsx, [path.join(here, 'export-child.ts'), dataDir, 'export', format], { encoding: 'utf8' });
+      if (run.status !== 0) throw new Error(`export child failed: ${run.stderr}`);
+      console.log(JSON.stringify({ phase: `export ${EXPORT_ITEMS * 3} annotations`, ...JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') }));
+    }
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();

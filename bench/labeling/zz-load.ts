@@ -1,0 +1,17 @@
+import fs from 'node:fs'; import os from 'node:os'; import path from 'node:path'; import { spawn } from 'node:child_process'; import { randomUUID } from 'node:crypto';
+import { silentLogger } from '../../src/core/log.js';
+import { openHub } from '../../src/hub.js';
+import { seedAnnotators, seedProjectOver } from './fixtures.js';
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'load-'));
+const hub = await openHub({ dataDir, log: silentLogger });
+const p = await seedProjectOver(hub.store.db, 'p', 20000, 3);
+const anns = await seedAnnotators(hub.store.db, 'a', 50, p.id);
+await hub.close();
+const child = spawn('node', ['--cpu-prof', '--cpu-prof-dir=/tmp/prof', '--import', 'tsx', 'bench/labeling/server.ts', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+const url = await new Promise<string>((r) => child.stdout.on('data', (d: Buffer) => { const m = /listening (\S+)/.exec(d.toString()); if (m) r(m[1]); }));
+let n = 0; const until = Date.now() + 10000;
+await Promise.all(anns.map(async (a) => { const h = { authorization: `Bearer ${a.token}`, 'content-type': 'application/json' };
+  while (Date.now() < until) { const r = await fetch(`${url}/api/projects/p/next`, { headers: h }); const b = await r.json() as { task: { id: number } }; n++;
+    const s = await fetch(`${url}/api/tasks/${b.task.id}/annotations`, { method: 'POST', headers: h, body: JSON.stringify({ id: randomUUID(), result: { label: 'pos' } }) }); await s.arrayBuffer(); n++; } }));
+console.log('req/s', n / 10);
+await new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); });

@@ -1,0 +1,38 @@
+import type { SqlDialect } from './read-only-query.js';
+
+export interface RowBatch {
+  columns: string[];
+  rows: Array<Record<string, unknown>>;
+}
+
+/** Only rows whose cursor column is past this value, in cursor order. */
+export interface CursorFilter {
+  column: string;
+  after: string | number | null;
+}
+
+/** One read-only session on a database: a query's rows arrive in batches, never all at once. */
+export interface SqlReader {
+  readonly dialect: SqlDialect;
+  stream(query: string, cursor: CursorFilter | undefined, batchSize: number): AsyncGenerator<RowBatch>;
+  close(): Promise<void>;
+}
+
+export interface ReaderOptions {
+  password?: string;
+  timeoutMs: number;
+}
+
+/**
+ * The user's query as a derived table, filtered past the checkpoint and ordered by the cursor
+ * column. Works on all three engines, WITH queries included.
+ */
+export function cursorQuery(query: string, cursor: CursorFilter, quoteIdent: (name: string) => string, placeholder: string | undefined): string {
+  const column = `trove_q.${quoteIdent(cursor.column)}`;
+  const where = placeholder === undefined ? '' : ` WHERE ${column} > ${placeholder}`;
+  return `SELECT * FROM (${query}) AS trove_q${where} ORDER BY ${column}`;
+}
+
+export function quoteDoubled(name: string, quote: string): string {
+  return quote + name.split(quote).join(quote + quote) + quote;
+}

@@ -1,0 +1,47 @@
+import type PgBoss from 'pg-boss';
+import { InputError } from '../core/errors.js';
+import type { Hub } from '../hub.js';
+import type { Clock } from './clock.js';
+import { InProcessDispatcher, setHubDispatcher, type RunDispatcher } from './dispatcher.js';
+import { Scheduler } from './scheduler.js';
+
+export interface HubJobsOptions {
+  /** Hand runs to `trove worker` processes through pg-boss instead of running them in the hub. */
+  queue?: boolean;
+  clock?: Clock;
+}
+
+export interface HubJobs {
+  readonly dispatcher: RunDispatcher;
+  readonly scheduler: Scheduler;
+  stop(): Promise<void>;
+}
+
+/**
+ * The hub's job side, as `trove start` runs it: the scheduler plus the dispatcher that the
+ * scheduler and the API's "run now" hand runs to. Embedded by default; the pg-boss queue on request.
+ */
+export async function startHubJobs(hub: Hub, opts: HubJobsOptions = {}): Promise<HubJobs> {
+  let boss: PgBoss | undefined;
+  let dispatcher: RunDispatcher;
+  if (opts.queue) {
+    if (!hub.config.databaseUrl) throw new InputError('--queue needs PostgreSQL: set DATABASE_URL (on SQLite the hub runs sources itself)');
+    const { openJobQueue, QueueDispatcher } = await import('./queue.js');
+    boss = await openJobQueue(hub.config.databaseUrl, hub.log);
+    dispatcher = new QueueDispatcher(boss, hub.store.db);
+  } else {
+    dispatcher = new InProcessDispatcher(hub);
+  }
+  setHubDispatcher(hub, dispatcher);
+  const scheduler = new Scheduler(hub.store.db, dispatcher, { log: hub.log, clock: opts.clock });
+  await scheduler.start();
+  return {
+    dispatcher,
+    scheduler,
+    async stop() {
+      await scheduler.stop();
+      await dispatcher.close();
+      await boss?.stop({ graceful: true, wait: true });
+    },
+  };
+}

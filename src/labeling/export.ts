@@ -1,0 +1,295 @@
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { stringify } from 'csv-stringify';
+import type { Knex } from 'knex';
+import { fromJsonColumn } from '../core/json-column.js';
+import { projectDecider, type AggregatedItem, type AggregationPolicy } from './aggregate.js';
+import { streamAnnotations, streamByItem, type StoredAnnotation } from './annotation-stream.js';
+import type { LabelResult } from './label-schema.js';
+import type { Project } from './projects.js';
+
+export const PROJECT_EXPORT_FORMATS = ['jsonl', 'csv', 'labelstudio', 'groundtruth', 'crowd-csv', 'crowd-jsonl'] as const;
+export type ProjectExportFormat = (typeof PROJECT_EXPORT_FORMATS)[number];
+
+export interface ExportOptions {
+  format: ProjectExportFormat;
+  /** jsonl/csv: one aggregated row per item instead of one row per annotation; labelstudio: predictions; groundtruth: the policy (default majority). */
+  aggregate?: AggregationPolicy;
+}
+
+interface ItemInfo {
+  id: number;
+  key: string;
+  source: string;
+  url: string | null;
+  text: string | null;
+  fields: Record<string, unknown>;
+}
+
+const ITEM_BATCH = 1000;
+const TASK_WINDOW = 5000;
+
+async function write(out: Writable, chunk: string): Promise<void> {
+  if (!out.write(chunk)) await once(out, 'drain');
+}
+
+async function loadItems(db: Knex, ids: number[]): Promise<Map<number, ItemInfo>> {
+  const rows: Array<{ id: number; key: string; source: string; url: string | null; text: string | null; fields: string }> = await db('items')
+    .join('sources', 'sources.id', 'items.source_id')
+    .whereIn('items.id', ids)
+    .select('items.id', 'items.key', 'sources.name as source', 'items.url', 'items.text', 'items.fields');
+  return new Map(rows.map((r) => [r.id, { ...r, fields: fromJsonColumn(r.fields, {}) }]));
+}
+
+/** Pairs each value with its item, reading items a batch at a time. */
+async function* withItems<T>(db: Knex, values: AsyncIterable<T>, itemIdOf: (v: T) => number): AsyncGenerator<[T, ItemInfo]> {
+  let batch: T[] = [];
+  const flush = async function* (): AsyncGenerator<[T, ItemInfo]> {
+    const items = await loadItems(db, [...new Set(batch.map(itemIdOf))]);
+    for (const v of batch) {
+      const item = items.get(itemIdOf(v));
+      if (item) yield [v, item];
+    }
+    batch = [];
+  };
+  for await (const v of values) {
+    batch.push(v);
+    if (batch.length >= ITEM_BATCH) yield* flush();
+  }
+  if (batch.length) yield* flush();
+}
+
+/**
+ * Streams a project's labels to `out` in the chosen format, reading the store page by page:
+ * memory stays flat whatever the number of annotations. Returns the rows (or tasks) written.
+ */
+export async function exportProject(db: Knex, project: Project, opts: ExportOptions, out: Writable): Promise<number> {
+  switch (opts.format) {
+    case 'jsonl':
+      return opts.aggregate ? writeAggregatedJsonl(db, project, opts.aggregate, out) : writeAnnotationsJsonl(db, project, out);
+    case 'csv':
+      return opts.aggregate ? writeAggregatedCsv(db, project, opts.aggregate, out) : writeAnnotationsCsv(db, project, out);
+    case 'labelstudio':
+      return writeLabelStudio(db, project, opts.aggregate, out);
+    case 'groundtruth':
+      return writeGroundTruth(db, project, opts.aggregate ?? 'majority', out);
+    case 'crowd-csv':
+      return writeCrowdCsv(db, project, out);
+    case 'crowd-jsonl':
+      return writeCrowdJsonl(db, project, out);
+  }
+}
+
+function annotationRecord(project: Project, a: StoredAnnotation, item: ItemInfo) {
+  return {
+    project: project.name,
+    annotationId: a.id,
+    clientId: a.clientId,
+    taskId: a.taskId,
+    itemId: a.itemId,
+    source: item.source,
+    key: item.key,
+    annotator: a.user,
+    annotatorKind: a.userKind,
+    externalId: a.externalId,
+    result: a.result,
+    isGold: a.isGold,
+    goldCorrect: a.goldCorrect,
+    reviewStatus: a.reviewStatus,
+    reviewResult: a.reviewResult,
+    workSeconds: a.workSeconds,
+    createdAt: a.createdAt,
+  };
+}
+
+async function writeAnnotationsJsonl(db: Knex, project: Project, out: Writable): Promise<number> {
+  let n = 0;
+  for await (const [a, item] of withItems(db, streamAnnotations(db, project.id, { includeRejected: true }), (a) => a.itemId)) {
+    await write(out, JSON.stringify(annotationRecord(project, a, item)) + '\n');
+    n++;
+  }
+  return n;
+}
+
+async function* aggregated(db: Knex, project: Project, policy: AggregationPolicy): AsyncGenerator<AggregatedItem> {
+  const decide = await projectDecider(db, project, policy);
+  for await (const group of streamByItem(db, project.id)) yield decide(group);
+}
+
+function aggregatedRecord(r: AggregatedItem, item: ItemInfo) {
+  return { itemId: r.itemId, source: item.source, key: item.key, url: item.url, text: item.text, label: r.label, labels: r.labels, spans: r.spans, confidence: r.confidence, annotations: r.annotations, method: r.source };
+}
+
+async function writeAggregatedJsonl(db: Knex, project: Project, policy: AggregationPolicy, out: Writable): Promise<number> {
+  let n = 0;
+  for await (const [r, item] of withItems(db, aggregated(db, project, policy), (r) => r.itemId)) {
+    await write(out, JSON.stringify(aggregatedRecord(r, item)) + '\n');
+    n++;
+  }
+  return n;
+}
+
+async function writeCsvRows(out: Writable, columns: string[], rows: AsyncIterable<Record<string, unknown>>): Promise<number> {
+  const csv = stringify({ header: true, columns });
+  csv.pipe(out, { end: false });
+  let n = 0;
+  for await (const row of rows) {
+    if (!csv.write(row)) await once(csv, 'drain');
+    n++;
+  }
+  csv.end();
+  await once(csv, 'end');
+  return n;
+}
+
+function flatLabel(result: LabelResult | null | undefined): string {
+  if (!result) return '';
+  if ('label' in result) return result.label;
+  if ('labels' in result) return result.labels.join('|');
+  return '';
+}
+
+async function writeAnnotationsCsv(db: Knex, project: Project, out: Writable): Promise<number> {
+  const columns = ['annotationId', 'taskId', 'itemId', 'source', 'key', 'annotator', 'annotatorKind', 'label', 'result', 'isGold', 'reviewStatus', 'createdAt'];
+  async function* rows() {
+    for await (const [a, item] of withItems(db, streamAnnotations(db, project.id, { includeRejected: true }), (a) => a.itemId)) {
+      const r = annotationRecord(project, a, item);
+      yield { ...r, label: flatLabel(a.result), result: JSON.stringify(a.result), isGold: a.isGold ? 'true' : 'false' };
+    }
+  }
+  return writeCsvRows(out, columns, rows());
+}
+
+async function writeAggregatedCsv(db: Knex, project: Project, policy: AggregationPolicy, out: Writable): Promise<number> {
+  const columns = ['itemId', 'source', 'key', 'label', 'spans', 'confidence', 'annotations', 'method'];
+  async function* rows() {
+    for await (const [r, item] of withItems(db, aggregated(db, project, policy), (r) => r.itemId)) {
+      const rec = aggregatedRecord(r, item);
+      yield { ...rec, label: r.label ?? (r.labels ?? []).join('|'), spans: r.spans ? JSON.stringify(r.spans) : '' };
+    }
+  }
+  return writeCsvRows(out, columns, rows());
+}
+
+/** Label Studio result regions for one answer; span offsets are UTF-16, as Label Studio counts them. */
+export function labelStudioResult(result: LabelResult, text: string | null): Array<Record<string, unknown>> {
+  if ('label' in result) return [{ from_name: 'label', to_name: 'text', type: 'choices', value: { choices: [result.label] } }];
+  if ('labels' in result) return [{ from_name: 'label', to_name: 'text', type: 'choices', value: { choices: result.labels } }];
+  return result.spans.map((s, i) => ({
+    id: `s${i}`,
+    from_name: 'label',
+    to_name: 'text',
+    type: 'labels',
+    value: { start: s.start, end: s.end, text: (text ?? '').slice(s.start, s.end), labels: [s.label] },
+  }));
+}
+
+/** A JSON array of Label Studio tasks: data, annotations (completed_by is the annotator), predictions (aggregates). */
+async function writeLabelStudio(db: Knex, project: Project, policy: AggregationPolicy | undefined, out: Writable): Promise<number> {
+  const decide = policy ? await projectDecider(db, project, policy) : undefined;
+  let n = 0;
+  await write(out, '[');
+  for await (const [group, item] of withItems(db, streamByItem(db, project.id), (g) => g[0].itemId)) {
+    const prediction = decide?.(group);
+    const task = {
+      id: group[0].taskId,
+      data: { text: item.text, url: item.url, ...item.fields, trove_item_id: item.id, trove_task_id: group[0].taskId, trove_key: item.key, trove_source: item.source },
+      annotations: group.map((a) => ({
+        id: a.id,
+        completed_by: { id: a.userId, email: a.externalId ?? a.user },
+        result: labelStudioResult(a.result, item.text),
+        was_cancelled: false,
+        ground_truth: a.isGold,
+        created_at: a.createdAt,
+        lead_time: a.workSeconds,
+      })),
+      predictions: prediction ? [{ model_version: `trove-${policy}`, score: prediction.confidence, result: labelStudioResult(predictionResult(prediction), item.text) }] : [],
+    };
+    await write(out, (n ? ',\n' : '\n') + JSON.stringify(task));
+    n++;
+  }
+  await write(out, '\n]\n');
+  return n;
+}
+
+function predictionResult(r: AggregatedItem): LabelResult {
+  if (r.spans) return { spans: r.spans };
+  if (r.labels) return { labels: r.labels };
+  return { label: r.label ?? '' };
+}
+
+/**
+ * A SageMaker Ground Truth output manifest: one JSON line per item with the consolidated label
+ * under an attribute named after the project and its `-metadata` (class names, confidence).
+ */
+async function writeGroundTruth(db: Knex, project: Project, policy: AggregationPolicy, out: Writable): Promise<number> {
+  const attr = project.name;
+  const classes = project.schema.labels.map((l) => l.value);
+  const classMap = Object.fromEntries(classes.map((c, i) => [String(i), c]));
+  const jobName = `labeling-job/${project.name}`;
+  let n = 0;
+  for await (const [r, item] of withItems(db, aggregated(db, project, policy), (r) => r.itemId)) {
+    const base = { source: item.text ?? undefined, 'source-ref': item.text === null ? (item.url ?? undefined) : undefined, 'trove-item-id': item.id, 'trove-key': item.key };
+    const meta = { confidence: r.confidence, 'job-name': jobName, 'human-annotated': 'yes', 'creation-date': new Date().toISOString().slice(0, 19) };
+    let line: Record<string, unknown>;
+    if (project.schema.kind === 'single') {
+      line = { ...base, [attr]: classes.indexOf(r.label ?? ''), [`${attr}-metadata`]: { ...meta, 'class-name': r.label, type: 'groundtruth/text-classification' } };
+    } else if (project.schema.kind === 'multi') {
+      const picked = r.labels ?? [];
+      line = {
+        ...base,
+        [attr]: picked.map((l) => classes.indexOf(l)),
+        [`${attr}-metadata`]: { ...meta, 'class-map': Object.fromEntries(picked.map((l) => [String(classes.indexOf(l)), l])), 'confidence-map': Object.fromEntries(picked.map((l) => [String(classes.indexOf(l)), r.confidence])), type: 'groundtruth/text-classification-multilabel' },
+      };
+    } else {
+      line = {
+        ...base,
+        [attr]: { annotations: { entities: (r.spans ?? []).map((s) => ({ label: s.label, startOffset: s.start, endOffset: s.end })), labels: classes.map((label) => ({ label })) } },
+        [`${attr}-metadata`]: { ...meta, 'class-map': classMap, type: 'groundtruth/named-entity-recognition' },
+      };
+    }
+    await write(out, JSON.stringify(line) + '\n');
+    n++;
+  }
+  return n;
+}
+
+/** Items still short of their overlap, walking task ids in windows over the primary key (no sort, no rescans). */
+async function* openTasks(db: Knex, project: Project): AsyncGenerator<{ taskId: number; itemId: number }> {
+  const bounds = (await db('tasks').where('project_id', project.id).min({ lo: 'id' }).max({ hi: 'id' }).first()) as { lo: number | null; hi: number | null } | undefined;
+  if (!bounds?.lo || !bounds.hi) return;
+  for (let from = bounds.lo; from <= bounds.hi; from += TASK_WINDOW) {
+    // Filtered here rather than in SQL: with the project in the WHERE clause the planner walks the
+    // project's whole index for every window instead of the primary-key range.
+    const rows: Array<{ id: number; item_id: number; project_id: number; is_gold: boolean | number; done: number }> = await db('tasks')
+      .whereBetween('id', [from, from + TASK_WINDOW - 1])
+      .orderBy('id')
+      .select('id', 'item_id', 'project_id', 'is_gold', 'done');
+    for (const r of rows) if (r.project_id === project.id && !r.is_gold && r.done < project.overlap) yield { taskId: r.id, itemId: r.item_id };
+  }
+}
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+/** Scraped text goes into the worker's page: escaped, so markup in it shows as text and never runs. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
+}
+
+/** A crowd batch: items still short of their overlap, one row each, columns the HTML template refers to. */
+async function writeCrowdCsv(db: Knex, project: Project, out: Writable): Promise<number> {
+  async function* rows() {
+    for await (const [t, item] of withItems(db, openTasks(db, project), (t) => t.itemId)) {
+      yield { task_id: t.taskId, item_id: item.id, text: escapeHtml(item.text ?? ''), url: item.url ?? '' };
+    }
+  }
+  return writeCsvRows(out, ['task_id', 'item_id', 'text', 'url'], rows());
+}
+
+async function writeCrowdJsonl(db: Knex, project: Project, out: Writable): Promise<number> {
+  let n = 0;
+  for await (const [t, item] of withItems(db, openTasks(db, project), (t) => t.itemId)) {
+    await write(out, JSON.stringify({ task_id: t.taskId, item_id: item.id, text: item.text, url: item.url, fields: item.fields }) + '\n');
+    n++;
+  }
+  return n;
+}

@@ -1,0 +1,132 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { Knex } from 'knex';
+import { ConflictError, ForbiddenError, NotFoundError } from '../core/errors.js';
+import { fromJsonColumn, toJsonColumn } from '../core/json-column.js';
+import { nowIso } from '../core/time.js';
+import { validateResult, type LabelResult } from './label-schema.js';
+import type { Project } from './projects.js';
+import { annotationFromRow, annotationQuery, getAnnotation, type Annotation, type ReviewStatus } from './tasks.js';
+
+/** Edits, manager review, and the lists the annotator and review pages show. */
+interface Owned {
+  id: number;
+  user_id: number;
+  task_id: number;
+  assignment_id: number;
+  review_status: string;
+  text: string | null;
+  is_gold: boolean | number;
+  gold_result: string | null;
+}
+
+async function loadOwned(db: Knex, project: Project, annotationId: number): Promise<Owned> {
+  const row: Owned | undefined = await db('annotations')
+    .join('tasks', 'tasks.id', 'annotations.task_id')
+    .join('items', 'items.id', 'annotations.item_id')
+    .where({ 'annotations.id': annotationId, 'annotations.project_id': project.id })
+    .first('annotations.id', 'annotations.user_id', 'annotations.task_id', 'annotations.assignment_id', 'annotations.review_status', 'items.text', 'tasks.is_gold', 'tasks.gold_result');
+  if (!row) throw new NotFoundError('annotation', annotationId);
+  return row;
+}
+
+export async function projectIdOfAnnotation(db: Knex, annotationId: number): Promise<number> {
+  const row: { project_id: number } | undefined = await db('annotations').where('id', annotationId).first('project_id');
+  if (!row) throw new NotFoundError('annotation', annotationId);
+  return row.project_id;
+}
+
+/** An annotator changes its own answer; the review (if any) starts over. */
+export async function editAnnotation(db: Knex, project: Project, annotationId: number, userId: number, result: unknown): Promise<Annotation> {
+  const a = await loadOwned(db, project, annotationId);
+  if (a.user_id !== userId) throw new ForbiddenError('you can only edit your own annotations');
+  if (a.review_status === 'rejected') throw new ConflictError(`annotation ${annotationId} was rejected and can no longer change`);
+  const valid = validateResult(project.schema, result, a.text);
+  await db('annotations')
+    .where({ id: annotationId })
+    .update({
+      result: toJsonColumn(valid),
+      review_status: 'pending',
+      review_result: null,
+      gold_correct: a.is_gold ? isDeepStrictEqual(valid, fromJsonColumn(a.gold_result, null)) : null,
+      updated_at: nowIso(),
+    });
+  return getAnnotation(db, annotationId);
+}
+
+export const REVIEW_ACTIONS = ['accept', 'reject', 'correct'] as const;
+export type ReviewAction = (typeof REVIEW_ACTIONS)[number];
+
+/**
+ * accept: counts as given; correct: the reviewer's result replaces it in aggregation;
+ * reject: it no longer counts and its slot returns to the pool, so another annotator fills it.
+ */
+export async function reviewAnnotation(db: Knex, project: Project, annotationId: number, reviewerId: number, action: ReviewAction, result?: unknown): Promise<Annotation> {
+  const a = await loadOwned(db, project, annotationId);
+  if (a.review_status === 'rejected') throw new ConflictError(`annotation ${annotationId} is already rejected`);
+  const corrected = action === 'correct' ? validateResult(project.schema, result, a.text) : null;
+  const status: ReviewStatus = action === 'accept' ? 'accepted' : action === 'reject' ? 'rejected' : 'corrected';
+  await db.transaction(async (trx) => {
+    await trx('annotations')
+      .where({ id: annotationId })
+      .update({ review_status: status, review_result: corrected ? toJsonColumn(corrected) : null, reviewed_by: reviewerId, reviewed_at: nowIso() });
+    if (action === 'reject') {
+      const freed = await trx('assignments').where({ id: a.assignment_id }).whereNotNull('slot').update({ slot: null });
+      await trx('tasks')
+        .where({ id: a.task_id })
+        .update(freed ? { done: trx.raw('done - 1'), filled: trx.raw('filled - 1'), open: true } : { done: trx.raw('done - 1') });
+    }
+  });
+  return getAnnotation(db, annotationId);
+}
+
+export interface AnnotationWithItem extends Annotation {
+  item: { id: number; text: string | null; fields: Record<string, unknown>; url: string | null };
+}
+
+export interface AnnotationListOptions {
+  userId?: number;
+  status?: ReviewStatus;
+  /** Annotations with a smaller id (newest first paging). */
+  before?: number;
+  limit?: number;
+}
+
+export async function listAnnotations(db: Knex, project: Project, opts: AnnotationListOptions = {}): Promise<{ annotations: AnnotationWithItem[]; nextBefore: number | null }> {
+  const limit = opts.limit ?? 50;
+  const q = annotationQuery(db)
+    .join('items', 'items.id', 'annotations.item_id')
+    .select('items.text', 'items.fields', 'items.url')
+    .where('annotations.project_id', project.id)
+    .orderBy('annotations.id', 'desc')
+    .limit(limit);
+  if (opts.userId !== undefined) q.where('annotations.user_id', opts.userId);
+  if (opts.status) q.where('annotations.review_status', opts.status);
+  if (opts.before !== undefined) q.where('annotations.id', '<', opts.before);
+  const rows: Array<Parameters<typeof annotationFromRow>[0] & { text: string | null; fields: string; url: string | null }> = await q;
+  const annotations = rows.map((r) => ({ ...annotationFromRow(r), item: { id: r.item_id, text: r.text, fields: fromJsonColumn(r.fields, {}), url: r.url } }));
+  return { annotations, nextBefore: rows.length === limit ? rows[rows.length - 1].id : null };
+}
+
+export interface Progress {
+  /** Items to label (gold items not counted). */
+  items: number;
+  /** Items with all K annotations. */
+  complete: number;
+  annotations: number;
+  /** This annotator's annotations. */
+  mine: number;
+  leased: number;
+}
+
+export async function projectProgress(db: Knex, project: Project, userId: number): Promise<Progress> {
+  const [items, complete, annotations, mine, leased] = await Promise.all([
+    db('tasks').where({ project_id: project.id, is_gold: false }).count({ count: '*' }).first(),
+    db('tasks').where({ project_id: project.id, is_gold: false }).where('done', '>=', project.overlap).count({ count: '*' }).first(),
+    db('annotations').where({ project_id: project.id }).whereNot('review_status', 'rejected').count({ count: '*' }).first(),
+    db('annotations').where({ project_id: project.id, user_id: userId }).count({ count: '*' }).first(),
+    db('assignments').where({ project_id: project.id, status: 'leased' }).count({ count: '*' }).first(),
+  ]);
+  return { items: Number(items?.count ?? 0), complete: Number(complete?.count ?? 0), annotations: Number(annotations?.count ?? 0), mine: Number(mine?.count ?? 0), leased: Number(leased?.count ?? 0) };
+}
+
+export type { LabelResult };

@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto';
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import { ConflictError, InputError, NotFoundError } from '../core/errors.js';
+import { nowIso, type Timestamp } from '../core/time.js';
+import { hashPassword, randomSecret, verifyPassword } from './passwords.js';
+
+export const ROLES = ['admin', 'manager', 'annotator'] as const;
+export type Role = (typeof ROLES)[number];
+export type UserKind = 'human' | 'crowd';
+
+/** A user as the CLI and API show it: never the password hash. */
+export interface User {
+  id: number;
+  name: string;
+  role: Role;
+  kind: UserKind;
+  externalId: string | null;
+  createdAt: Timestamp;
+}
+
+interface UserRow {
+  id: number;
+  name: string;
+  role: string;
+  kind: string;
+  external_id: string | null;
+  password_hash: string | null;
+  disabled: boolean | number;
+  created_at: string;
+}
+
+export const userNameSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\p{L}\p{N}._@-]+$/u, 'use letters, digits, dot, underscore, @ or dash');
+export const roleSchema = z.enum(ROLES);
+export const MIN_PASSWORD_LENGTH = 8;
+
+function fromRow(row: UserRow): User {
+  return { id: row.id, name: row.name, role: row.role as Role, kind: row.kind as UserKind, externalId: row.external_id, createdAt: row.created_at };
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+export async function createUser(db: Knex, input: { name: string; role: Role; password?: string }): Promise<User> {
+  const name = userNameSchema.safeParse(input.name);
+  if (!name.success) throw new InputError(`user name "${input.name}": ${name.error.issues[0]?.message}`);
+  if (input.password !== undefined && input.password.length < MIN_PASSWORD_LENGTH) {
+    throw new InputError(`password must be at least ${MIN_PASSWORD_LENGTH} characters`);
+  }
+  const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
+  const rows: UserRow[] = await db('users')
+    .insert({ name: input.name, role: input.role, kind: 'human', password_hash: passwordHash, created_at: nowIso() })
+    .onConflict('name')
+    .ignore()
+    .returning('*');
+  if (!rows[0]) throw new ConflictError(`user ${input.name} already exists`);
+  return fromRow(rows[0]);
+}
+
+export async function setPassword(db: Knex, name: string, password: string): Promise<void> {
+  if (password.length < MIN_PASSWORD_LENGTH) throw new InputError(`password must be at least ${MIN_PASSWORD_LENGTH} characters`);
+  const n = await db('users').where({ name }).update({ password_hash: await hashPassword(password) });
+  if (!n) throw new NotFoundError('user', name);
+}
+
+export async function listUsers(db: Knex, opts: { kind?: UserKind } = {}): Promise<User[]> {
+  const q = db('users').select('*').orderBy('id');
+  if (opts.kind) q.where('kind', opts.kind);
+  return (await q).map(fromRow);
+}
+
+export async function getUser(db: Knex, name: string): Promise<User> {
+  const row: UserRow | undefined = await db('users').where({ name }).first();
+  if (!row) throw new NotFoundError('user', name);
+  return fromRow(row);
+}
+
+export async function getUserById(db: Knex, id: number): Promise<User | undefined> {
+  const row: UserRow | undefined = await db('users').where({ id, disabled: false }).first();
+  return row && fromRow(row);
+}
+
+export async function countUsers(db: Knex): Promise<number> {
+  const row = await db('users').where('kind', 'human').count({ count: '*' }).first();
+  return Number(row?.count ?? 0);
+}
+
+/** The user whose password matches, or undefined (same answer for unknown users and wrong passwords). */
+export async function checkCredentials(db: Knex, name: string, password: string): Promise<User | undefined> {
+  const row: UserRow | undefined = await db('users').where({ name, kind: 'human', disabled: false }).first();
+  const ok = await verifyPassword(password, row?.password_hash ?? DUMMY_HASH);
+  return row && ok ? fromRow(row) : undefined;
+}
+
+// Verifying against a fixed hash when the user does not exist keeps response time from telling names apart.
+const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+/** Creates an API token; the token itself is returned once and only its hash is kept. */
+export async function createToken(db: Knex, name: string): Promise<string> {
+  const user = await getUser(db, name);
+  const token = `trove_${randomSecret(32)}`;
+  await db('api_tokens').insert({ user_id: user.id, token_hash: sha256(token), created_at: nowIso() });
+  return token;
+}
+
+export async function userForToken(db: Knex, token: string): Promise<User | undefined> {
+  const row: UserRow | undefined = await db('api_tokens')
+    .join('users', 'users.id', 'api_tokens.user_id')
+    .where({ 'api_tokens.token_hash': sha256(token), 'users.disabled': false })
+    .first('users.*');
+  return row && fromRow(row);
+}
+
+/** A crowd worker, created on first sight of its external id (e.g. an MTurk WorkerId or a Prolific PID). */
+export async function crowdWorker(db: Knex, platform: string, externalId: string): Promise<User> {
+  const ext = `${platform}:${externalId}`;
+  const existing: UserRow | undefined = await db('users').where({ kind: 'crowd', external_id: ext }).first();
+  if (existing) return fromRow(existing);
+  const name = `crowd-${sha256(ext).slice(0, 16)}`;
+  await db('users').insert({ name, role: 'annotator', kind: 'crowd', external_id: ext, created_at: nowIso() }).onConflict().ignore();
+  const row: UserRow | undefined = await db('users').where({ kind: 'crowd', external_id: ext }).first();
+  if (!row) throw new ConflictError(`crowd worker ${ext} could not be created`);
+  return fromRow(row);
+}
+
+/**
+ * The first admin: from TROVE_ADMIN_USER / TROVE_ADMIN_PASSWORD, or "admin" with a generated
+ * password that the caller prints once. Does nothing once any human user exists.
+ */
+export async function ensureFirstAdmin(db: Knex, env: NodeJS.ProcessEnv = process.env): Promise<{ name: string; generatedPassword?: string } | undefined> {
+  if ((await countUsers(db)) > 0) return undefined;
+  const name = env.TROVE_ADMIN_USER || 'admin';
+  const given = env.TROVE_ADMIN_PASSWORD;
+  const password = given || randomSecret(15);
+  await createUser(db, { name, role: 'admin', password });
+  return given ? { name } : { name, generatedPassword: password };
+}

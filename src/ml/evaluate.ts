@@ -1,0 +1,41 @@
+import { InputError } from '../core/errors.js';
+import { LINEAGE_FILE, readJsonFile, SPLITS_FILE, type Lineage, type SplitIds } from './artifact.js';
+import type { LabeledRow } from './dataset.js';
+import { computeMetrics, type SplitMetrics } from './metrics.js';
+import { loadPredictor } from './predictor.js';
+
+export interface EvaluationResult {
+  /** "test": the artifact's own held-out split; "external": a different snapshot (minus rows it trained on). */
+  on: 'test' | 'external';
+  rows: number;
+  test: SplitMetrics;
+}
+
+/**
+ * Re-evaluates a saved artifact. On the snapshot it was trained from (same content hash), it
+ * predicts the recorded test rows with the saved preprocessing and weights, so it reproduces the
+ * test metrics of training exactly; on another snapshot it scores every row the model never saw.
+ */
+export async function evaluateArtifact(dir: string, rows: LabeledRow[], snapshotHash: string): Promise<EvaluationResult> {
+  const lineage = readJsonFile<Lineage>(dir, LINEAGE_FILE);
+  const splits = readJsonFile<SplitIds>(dir, SPLITS_FILE);
+  const same = lineage.snapshot?.hash === snapshotHash;
+  const seen = new Set([...splits.train, ...splits.val]);
+  const testIds = new Set(splits.test);
+  const chosen = rows.filter((r) => r.label !== null && (same ? testIds.has(r.id) : !seen.has(r.id))).sort((a, b) => a.id - b.id);
+  if (chosen.length === 0) throw new InputError('no row of the snapshot is left to evaluate on');
+  const predictor = await loadPredictor(dir);
+  try {
+    const labels = predictor.metadata.labels;
+    const index = new Map(labels.map((l, i) => [l, i]));
+    const unknown = chosen.find((r) => !index.has(r.label as string));
+    if (unknown) throw new InputError(`row ${unknown.id} has label "${unknown.label}", which the model does not know (it knows ${labels.join(', ')})`);
+    const predictions = await predictor.predict(chosen.map((r) => r.features));
+    const probs = new Float32Array(chosen.length * labels.length);
+    predictions.forEach((p, i) => labels.forEach((l, c) => (probs[i * labels.length + c] = p.probabilities[l])));
+    const truth = Int32Array.from(chosen, (r) => index.get(r.label as string) as number);
+    return { on: same ? 'test' : 'external', rows: chosen.length, test: computeMetrics(labels, truth, probs) };
+  } finally {
+    predictor.dispose();
+  }
+}

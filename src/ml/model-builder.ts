@@ -1,0 +1,99 @@
+import * as tf from '@tensorflow/tfjs';
+import type { ModelConfig } from './config.js';
+
+export type Task = 'binary' | 'multiclass';
+export type Architecture = 'mlp' | 'cnn' | 'text-pool' | 'text-conv';
+
+export interface ModelShape {
+  denseWidth: number;
+  sequenceLength: number;
+  vocabularySize: number;
+  classes: number;
+  /** Side of the square image the dense vector is, when it is one (CNN). */
+  imageSide: number | null;
+}
+
+/** The architecture the config asks for, or the one that fits the inputs. */
+export function chooseArchitecture(config: ModelConfig, shape: ModelShape, hasPixels: boolean): Architecture {
+  if (config.architecture !== 'auto') return config.architecture;
+  if (shape.sequenceLength > 0) return 'text-pool';
+  if (hasPixels && shape.imageSide !== null) return 'cnn';
+  return 'mlp';
+}
+
+export function taskOf(classes: number): Task {
+  return classes === 2 ? 'binary' : 'multiclass';
+}
+
+/**
+ * Builds and compiles the network: a text branch (embedding, then average pooling or a 1-D
+ * convolution) and/or a dense branch (read as a square image for the CNN), then the hidden
+ * layers (dropout, L2) and an output layer and loss that fit the task. Every initializer is seeded.
+ */
+export function buildModel(shape: ModelShape, architecture: Architecture, config: ModelConfig, seed: number): tf.LayersModel {
+  let s = seed;
+  const init = () => tf.initializers.glorotUniform({ seed: s++ });
+  const regularizer = config.l2 > 0 ? tf.regularizers.l2({ l2: config.l2 }) : undefined;
+  const inputs: tf.SymbolicTensor[] = [];
+  const branches: tf.SymbolicTensor[] = [];
+
+  if (shape.denseWidth > 0) {
+    const dense = tf.input({ shape: [shape.denseWidth], name: 'dense' });
+    inputs.push(dense);
+    if (architecture === 'cnn') {
+      if (shape.imageSide === null) throw new Error('cnn needs a square image input');
+      const side = shape.imageSide;
+      let x = tf.layers.reshape({ targetShape: [side, side, 1] }).apply(dense) as tf.SymbolicTensor;
+      x = tf.layers.conv2d({ filters: 32, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init() }).apply(x) as tf.SymbolicTensor;
+      if (side >= 8) x = tf.layers.maxPooling2d({ poolSize: 2 }).apply(x) as tf.SymbolicTensor;
+      x = tf.layers.conv2d({ filters: 64, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init() }).apply(x) as tf.SymbolicTensor;
+      if (side >= 16) x = tf.layers.maxPooling2d({ poolSize: 2 }).apply(x) as tf.SymbolicTensor;
+      branches.push(tf.layers.flatten().apply(x) as tf.SymbolicTensor);
+    } else branches.push(dense);
+  }
+  if (shape.sequenceLength > 0) {
+    const tokens = tf.input({ shape: [shape.sequenceLength], name: 'tokens', dtype: 'int32' });
+    inputs.push(tokens);
+    let x = tf.layers
+      .embedding({ inputDim: shape.vocabularySize, outputDim: config.embeddingDim, embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: s++ }) })
+      .apply(tokens) as tf.SymbolicTensor;
+    if (architecture === 'text-conv') {
+      x = tf.layers.conv1d({ filters: 64, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init() }).apply(x) as tf.SymbolicTensor;
+      x = tf.layers.globalMaxPooling1d({}).apply(x) as tf.SymbolicTensor;
+    } else x = tf.layers.globalAveragePooling1d({}).apply(x) as tf.SymbolicTensor;
+    branches.push(x);
+  }
+
+  let x = branches.length > 1 ? (tf.layers.concatenate().apply(branches) as tf.SymbolicTensor) : branches[0];
+  for (const units of config.layers) {
+    x = tf.layers.dense({ units, activation: 'relu', kernelInitializer: init(), kernelRegularizer: regularizer }).apply(x) as tf.SymbolicTensor;
+    if (config.dropout > 0) x = tf.layers.dropout({ rate: config.dropout }).apply(x) as tf.SymbolicTensor;
+  }
+  const binary = shape.classes === 2;
+  const output = tf.layers
+    .dense({ units: binary ? 1 : shape.classes, activation: binary ? 'sigmoid' : 'softmax', kernelInitializer: init(), name: 'output' })
+    .apply(x) as tf.SymbolicTensor;
+  const model = tf.model({ inputs, outputs: output });
+  const optimizer = config.optimizer === 'sgd' ? tf.train.sgd(config.learningRate) : tf.train.adam(config.learningRate);
+  model.compile({ optimizer, loss: binary ? 'binaryCrossentropy' : 'categoricalCrossentropy', metrics: ['accuracy'] });
+  return model;
+}
+
+/** Model inputs for encoded rows, in the order `buildModel` declared them. */
+export function inputTensors(dense: Float32Array, denseWidth: number, tokens: Int32Array | null, sequenceLength: number, n: number): tf.Tensor[] {
+  const out: tf.Tensor[] = [];
+  if (denseWidth > 0) out.push(tf.tensor2d(dense, [n, denseWidth]));
+  if (tokens && sequenceLength > 0) out.push(tf.tensor2d(tokens, [n, sequenceLength], 'int32'));
+  return out;
+}
+
+/** Class probabilities [n × classes] from the model's output (a binary model outputs P(class 1)). */
+export async function predictProbabilities(model: tf.LayersModel, inputs: tf.Tensor[], classes: number, batchSize = 256): Promise<Float32Array> {
+  const out = tf.tidy(() => {
+    const y = model.predict(inputs.length === 1 ? inputs[0] : inputs, { batchSize }) as tf.Tensor;
+    return classes === 2 ? tf.concat([tf.sub(1, y), y], 1) : y;
+  });
+  const data = (await out.data()) as Float32Array;
+  out.dispose();
+  return data;
+}

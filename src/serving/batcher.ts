@@ -1,0 +1,142 @@
+import { TroveError } from '../core/errors.js';
+import type { GroupResult, RawRecord } from './inference-protocol.js';
+import type { BatchOutcome } from './inference-thread.js';
+
+export interface BatchingOptions {
+  /** Rows in one tensor call; 1 turns batching off (every request is its own call). */
+  maxBatchRows: number;
+  /** How long the oldest waiting request may wait for the batch to fill. */
+  maxWaitMs: number;
+  /** Rows allowed to wait; past it requests are turned away with 503. */
+  maxQueueRows: number;
+}
+
+export interface BatchObserver {
+  onBatch(rows: number, inferenceMs: number): void;
+  onQueueDepth(rows: number): void;
+}
+
+/** The queue is full: the client should come back later (503 + Retry-After). */
+export class OverloadedError extends TroveError {
+  readonly retryAfterSeconds: number;
+  constructor(queuedRows: number, retryAfterSeconds: number) {
+    super(`the model is overloaded (${queuedRows} rows waiting); retry after ${retryAfterSeconds} s`, {
+      status: 503,
+      code: 'overloaded',
+    });
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+interface Job {
+  records: RawRecord[];
+  enqueuedAt: number;
+  resolve(result: GroupResult): void;
+  reject(err: unknown): void;
+}
+
+/** Batches of one version handed to the inference thread at once: one computing, one in its mailbox. */
+const MAX_IN_FLIGHT = 2;
+
+/**
+ * Dynamic batching for one model version: requests that arrive together share one tensor call.
+ * A batch leaves when it holds maxBatchRows rows or its oldest request has waited maxWaitMs, and
+ * only while fewer than MAX_IN_FLIGHT batches of this version are out — so under load batches
+ * grow by themselves, the inference thread never waits for the next batch to cross threads, and
+ * when idle a lone request waits at most maxWaitMs.
+ */
+export class DynamicBatcher {
+  private readonly queue: Job[] = [];
+  private queuedRows = 0;
+  private inFlight = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly opts: BatchingOptions,
+    private readonly run: (groups: RawRecord[][]) => Promise<BatchOutcome>,
+    private readonly observer: BatchObserver,
+  ) {}
+
+  submit(records: RawRecord[]): Promise<GroupResult> {
+    if (this.queuedRows > 0 && this.queuedRows + records.length > this.opts.maxQueueRows) {
+      return Promise.reject(new OverloadedError(this.queuedRows, 1));
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ records, enqueuedAt: performance.now(), resolve, reject });
+      this.queuedRows += records.length;
+      this.observer.onQueueDepth(this.queuedRows);
+      this.schedule();
+    });
+  }
+
+  /** Resolves once nothing is queued or running (used before unloading a version). */
+  drained(): Promise<void> {
+    if (this.inFlight === 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  get depth(): number {
+    return this.queuedRows;
+  }
+
+  private schedule(): void {
+    while (this.inFlight < MAX_IN_FLIGHT && this.queue.length > 0) {
+      const waited = performance.now() - this.queue[0].enqueuedAt;
+      if (this.queuedRows < this.opts.maxBatchRows && waited < this.opts.maxWaitMs) break;
+      this.clearTimer();
+      void this.flush();
+    }
+    if (this.inFlight < MAX_IN_FLIGHT && this.queue.length > 0 && !this.timer) {
+      const waited = performance.now() - this.queue[0].enqueuedAt;
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.schedule();
+      }, this.opts.maxWaitMs - waited);
+      this.timer.unref();
+    }
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.takeBatch();
+    this.inFlight++;
+    try {
+      const outcome = await this.run(batch.map((job) => job.records));
+      this.observer.onBatch(batch.reduce((n, job) => n + job.records.length, 0), outcome.inferenceMs);
+      batch.forEach((job, i) => job.resolve(outcome.results[i]));
+    } catch (err) {
+      for (const job of batch) job.reject(err);
+    } finally {
+      this.inFlight--;
+      this.schedule();
+      if (this.inFlight === 0 && this.queue.length === 0) this.notifyIdle();
+    }
+  }
+
+  /** The oldest requests up to maxBatchRows; a request larger than that goes alone. */
+  private takeBatch(): Job[] {
+    const batch: Job[] = [];
+    let rows = 0;
+    while (this.queue.length > 0) {
+      const next = this.queue[0];
+      if (batch.length > 0 && rows + next.records.length > this.opts.maxBatchRows) break;
+      batch.push(next);
+      this.queue.shift();
+      rows += next.records.length;
+    }
+    this.queuedRows -= rows;
+    this.observer.onQueueDepth(this.queuedRows);
+    return batch;
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private notifyIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}

@@ -1,0 +1,94 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { BatchObserver } from './batcher.js';
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
+
+/**
+ * Prometheus metrics of one model server: request counts and latencies, batch sizes, queue
+ * depth, inference time, and Node's own (event-loop delay among them) from prom-client.
+ */
+export class ServingMetrics {
+  readonly registry = new Registry();
+  private readonly requests = new Counter({
+    name: 'trove_serving_requests_total',
+    help: 'HTTP requests answered, by route, model and status code',
+    labelNames: ['route', 'model', 'code'] as const,
+    registers: [this.registry],
+  });
+  private readonly latency = new Histogram({
+    name: 'trove_serving_request_duration_seconds',
+    help: 'Time from request to response, by route and model',
+    labelNames: ['route', 'model'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly batchRows = new Histogram({
+    name: 'trove_serving_batch_rows',
+    help: 'Rows per tensor call',
+    labelNames: ['model', 'version'] as const,
+    buckets: BATCH_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly inference = new Histogram({
+    name: 'trove_serving_inference_duration_seconds',
+    help: 'Preprocessing plus predict time of one batch, measured in the inference thread',
+    labelNames: ['model', 'version'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly queueDepth = new Gauge({
+    name: 'trove_serving_queue_rows',
+    help: 'Rows waiting for a batch',
+    labelNames: ['model', 'version'] as const,
+    registers: [this.registry],
+  });
+  private readonly rejected = new Counter({
+    name: 'trove_serving_rejected_total',
+    help: 'Requests turned away because the queue was full',
+    labelNames: ['model'] as const,
+    registers: [this.registry],
+  });
+  private readonly loaded = new Gauge({
+    name: 'trove_serving_model_version_loaded',
+    help: '1 for every model version being served',
+    labelNames: ['model', 'version'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'trove_serving_', eventLoopMonitoringPrecision: 10 });
+  }
+
+  observeRequest(route: string, model: string, code: number, seconds: number): void {
+    this.requests.inc({ route, model, code: String(code) });
+    this.latency.observe({ route, model }, seconds);
+  }
+
+  observeRejected(model: string): void {
+    this.rejected.inc({ model });
+  }
+
+  versionLoaded(model: string, version: number, loaded: boolean): void {
+    if (loaded) this.loaded.set({ model, version: String(version) }, 1);
+    else {
+      this.loaded.remove({ model, version: String(version) });
+      this.queueDepth.remove({ model, version: String(version) });
+    }
+  }
+
+  batchObserver(model: string, version: number): BatchObserver {
+    const labels = { model, version: String(version) };
+    return {
+      onBatch: (rows, inferenceMs) => {
+        this.batchRows.observe(labels, rows);
+        this.inference.observe(labels, inferenceMs / 1000);
+      },
+      onQueueDepth: (rows) => this.queueDepth.set(labels, rows),
+    };
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

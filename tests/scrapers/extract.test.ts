@@ -1,0 +1,76 @@
+import { InputError } from '../../src/core/errors.js';
+import { extractPage } from '../../src/scrapers/extract/page-extractor.js';
+import { compileRecipe } from '../../src/scrapers/extract/recipe.js';
+import { backoffDelay, parseRetryAfter } from '../../src/scrapers/retry-policy.js';
+import { normalizeUrl } from '../../src/scrapers/url-normalize.js';
+import { UrlScope } from '../../src/scrapers/url-scope.js';
+
+const article = `<!DOCTYPE html><html lang="de-DE"><head><title> Der  Titel </title>
+<meta name="description" content="Kurz gesagt"><link rel="canonical" href="/artikel/1#top"></head>
+<body><header class="site-header"><a href="/">Logo</a></header>
+<nav><a href="/a">A</a> <a href="/b">B</a></nav>
+<div class="layout"><article><h1>Überschrift</h1><p>Erster   Absatz
+ mit Umbruch.</p><div class="share"><a href="/s">Teilen</a></div><p>Zweiter&nbsp;Absatz.</p>
+<ul class="tags"><li><a href="/t1">tag one</a></li><li><a href="/t2">tag two</a></li></ul></article>
+<aside>Werbung</aside></div><footer>Impressum</footer><script>var x = 1;</script></body></html>`;
+
+describe('extractPage (the default recipe)', () => {
+  test('reads title, description, canonical URL and language', () => {
+    const page = extractPage(article, 'https://news.example/artikel/1?x=1');
+    expect(page).toMatchObject({ title: 'Der Titel', description: 'Kurz gesagt', canonical: 'https://news.example/artikel/1', language: 'de-de' });
+  });
+
+  test('keeps the main text and drops navigation, asides, footers, scripts and link lists', () => {
+    expect(extractPage(article, 'https://news.example/').text).toBe('Überschrift\nErster Absatz mit Umbruch.\nZweiter Absatz.');
+  });
+
+  test('applies recipe fields as text or attribute, one or many', () => {
+    const recipe = compileRecipe({ rules: [{ urls: '/artikel/**', fields: { heading: 'h1', tags: { selector: '.tags a', all: true }, tagLinks: { selector: '.tags a', attribute: 'href', all: true }, missing: '.nope' } }] });
+    expect(extractPage(article, 'https://news.example/artikel/1', recipe).fields).toMatchObject({
+      heading: 'Überschrift',
+      tags: ['tag one', 'tag two'],
+      tagLinks: ['https://news.example/t1', 'https://news.example/t2'],
+      missing: null,
+    });
+    expect(extractPage(article, 'https://news.example/other', recipe).fields.heading).toBeUndefined();
+  });
+
+  test('rejects a recipe with a bad selector, naming the field', () => {
+    expect(() => compileRecipe({ rules: [{ fields: { price: '.price[' } }] }, 'shop.json')).toThrow(InputError);
+    expect(() => compileRecipe({ rules: [{ fields: { price: '.price[' } }] }, 'shop.json')).toThrow(/shop.json: rules.0.fields.price.selector: invalid CSS selector/);
+    expect(() => compileRecipe({ rules: [{ feilds: {} }] }, 'shop.json')).toThrow(/shop.json: rules.0/);
+  });
+});
+
+describe('URLs', () => {
+  test('normalisation drops the fragment and the default port and lower-cases the host', () => {
+    expect(normalizeUrl('HTTP://Example.COM:80/a/../b?q=1#frag')).toBe('http://example.com/b?q=1');
+    expect(normalizeUrl('https://example.com:443')).toBe('https://example.com/');
+    expect(normalizeUrl('mailto:a@b.c')).toBeNull();
+    expect(normalizeUrl('javascript:void(0)')).toBeNull();
+  });
+
+  test('scope: same host by default, include and exclude globs on the path or the whole URL', () => {
+    const scope = new UrlScope({ startUrls: ['https://a.test/'], include: ['/blog/**', 'https://a.test/about'], exclude: ['/blog/*/draft'] });
+    expect(scope.allows('https://a.test/blog/2024/post')).toBe(true);
+    expect(scope.allows('https://a.test/about')).toBe(true);
+    expect(scope.allows('https://a.test/blog/x/draft')).toBe(false);
+    expect(scope.allows('https://a.test/shop')).toBe(false);
+    expect(scope.allows('https://b.test/blog/x')).toBe(false);
+  });
+});
+
+describe('retry timing', () => {
+  const policy = { maxRetries: 3, baseDelayMs: 1000, maxDelayMs: 60_000 };
+  test('backoff doubles per attempt with jitter, capped', () => {
+    expect(backoffDelay(policy, 0, null, () => 0)).toBe(500);
+    expect(backoffDelay(policy, 3, null, () => 1)).toBe(8000);
+    expect(backoffDelay(policy, 20, null, () => 1)).toBe(60_000);
+  });
+
+  test('Retry-After wins over backoff, in seconds or as an HTTP date', () => {
+    expect(backoffDelay(policy, 0, parseRetryAfter('7'))).toBe(7000);
+    expect(parseRetryAfter('Wed, 21 Oct 2015 07:28:10 GMT', Date.parse('Wed, 21 Oct 2015 07:28:00 GMT'))).toBe(10_000);
+    expect(parseRetryAfter('soon')).toBeNull();
+  });
+});
