@@ -2,6 +2,9 @@ import fs from 'node:fs';
 import { z } from 'zod';
 import { InputError } from '../core/errors.js';
 
+/** The seed training and tuning use when none is given. */
+export const DEFAULT_SEED = 42;
+
 /**
  * The training config (`--config FILE`). Every key is optional; defaults are inferred from the
  * snapshot. Unknown keys are errors, so a typo never silently trains something else.

@@ -1,3 +1,4 @@
+import { DEFAULT_SEED } from './config.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -20,7 +21,6 @@ import { withSeededMathRandom } from './random.js';
 import { renderReport, type TrialRow } from './report.js';
 import { splitRows, type HeldOutSplit, type LeakCheck, type Splits, type TrainingSplit } from './split.js';
 
-export const DEFAULT_SEED = 42;
 
 export interface TrainOptions {
   seed?: number;

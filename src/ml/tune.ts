@@ -4,7 +4,8 @@ import { parseTrainConfig, type ModelConfig, type TrainConfig } from './config.j
 import type { LabeledRow } from './dataset.js';
 import { chooseArchitecture } from './model-builder.js';
 import { seededRandom, type Random } from './random.js';
-import { DEFAULT_SEED, encodeSplit, evaluateEncoded, fitNetwork, fitPreprocessing, modelShape, prepareData, trainModel, type TrainOptions, type TrainResult } from './train.js';
+import { DEFAULT_SEED } from './config.js';
+import { encodeSplit, evaluateEncoded, fitNetwork, fitPreprocessing, modelShape, prepareData, trainModel, type TrainOptions, type TrainResult } from './train.js';
 
 export interface TrialParams {
   learningRate: number;

@@ -42,7 +42,7 @@ describeEachStore('core HTTP API', (get) => {
     const res = await fetch(`${server.url}/api/items`);
 
     expect(res.status).toBe(401);
-    expect((await res.json()).error.code).toBe('unauthenticated');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('unauthenticated');
   });
 
   test('GET /api/sources lists sources with their item counts', async () => {

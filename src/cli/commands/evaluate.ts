@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { evaluateArtifact } from '../../ml/evaluate.js';
 import { loadSnapshotRows } from '../../ml/snapshots/snapshot-store.js';
 import { output, withHub } from '../context.js';
 
@@ -12,6 +11,7 @@ export function registerEvaluateCommand(program: Command): void {
     .action(async (flags: { model: string; snapshot: string }, cmd: Command) => {
       const result = await withHub(cmd, async (hub) => {
         const { snapshot, rows } = await loadSnapshotRows(hub.store.db, flags.snapshot);
+        const { evaluateArtifact } = await import('../../ml/evaluate.js');
         return evaluateArtifact(flags.model, rows, snapshot.contentHash);
       });
       const t = result.test;

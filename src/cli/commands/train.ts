@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import { readTrainConfig } from '../../ml/config.js';
+import { DEFAULT_SEED, readTrainConfig } from '../../ml/config.js';
 import type { EpochLog } from '../../ml/diagnosis.js';
 import { nextVersionDir } from '../../ml/model-registry.js';
 import { loadSnapshotRows } from '../../ml/snapshots/snapshot-store.js';
-import { trainModel, DEFAULT_SEED } from '../../ml/train.js';
 import { output, parseIntOption, withHub } from '../context.js';
 
 export function epochLine(log: EpochLog, epochs: number): string {
@@ -26,6 +25,8 @@ export function registerTrainCommand(program: Command): void {
         const { snapshot, rows } = await loadSnapshotRows(hub.store.db, flags.snapshot);
         const name = flags.name ?? snapshot.name;
         const target = flags.out ? { dir: flags.out, version: null } : nextVersionDir(hub.config.dataDir, name);
+        // TensorFlow.js takes seconds to load: only commands that train pay for it.
+        const { trainModel } = await import('../../ml/train.js');
         const trained = await trainModel(rows, config, {
           seed: flags.seed,
           outDir: target.dir,

@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import { readTrainConfig } from '../../ml/config.js';
+import { DEFAULT_SEED, readTrainConfig } from '../../ml/config.js';
 import { nextVersionDir } from '../../ml/model-registry.js';
 import { loadSnapshotRows } from '../../ml/snapshots/snapshot-store.js';
-import { DEFAULT_SEED } from '../../ml/train.js';
-import { tune } from '../../ml/tune.js';
 import { output, parseIntOption, withHub } from '../context.js';
 import { table } from '../table.js';
 
@@ -24,6 +22,8 @@ export function registerTuneCommand(program: Command): void {
         const { snapshot, rows } = await loadSnapshotRows(hub.store.db, flags.snapshot);
         const name = flags.name ?? snapshot.name;
         const target = flags.out ? { dir: flags.out, version: null } : nextVersionDir(hub.config.dataDir, name);
+        // TensorFlow.js takes seconds to load: only commands that train pay for it.
+        const { tune } = await import('../../ml/tune.js');
         const tuned = await tune(rows, config, {
           seed: flags.seed, trials: flags.trials, seeds: flags.seeds, outDir: target.dir, name,
           snapshot: { name: snapshot.name, hash: snapshot.contentHash },
