@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 /**
  * `npm run bench:ml`: (1) `trainModel` end to end against a bare tfjs `model.fit` of the same
  * network on the same tensors (digits, fixed epochs, no early stopping), in samples per second;
@@ -20,7 +21,7 @@ const REPEATS = 3;
 
 async function trainingThroughput(): Promise<void> {
   const backend = await initBackend();
-  const rows = readCsvRows('/work/shared/datasets/digits.csv', 'digit');
+  const rows = readCsvRows(fileURLToPath(new URL('../../../shared/datasets/digits.csv', import.meta.url)), 'digit');
   const config = parseTrainConfig({ model: { epochs: EPOCHS, earlyStopping: 0, layers: [128, 64] } });
   const { labels, splits } = prepareData(rows, config, 42);
   const { pre, train } = fitPreprocessing(splits.train, config);

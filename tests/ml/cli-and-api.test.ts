@@ -6,6 +6,7 @@ import { createToken, createUser } from '../../src/labeling/users.js';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
 import { runCli } from '../helpers/cli.js';
 import { describeEachStore } from '../helpers/stores.js';
+import { datasetsDir } from '../helpers/shared-data.js';
 
 describeEachStore('trove snapshots, train and evaluate, and the models API', (get) => {
   let server: RunningServer;
@@ -14,7 +15,7 @@ describeEachStore('trove snapshots, train and evaluate, and the models API', (ge
 
   beforeAll(async () => {
     const { hub } = get();
-    const config = hub.kinds.parseConfig('file', { kind: 'file', path: '/work/shared/datasets/wine.csv', label: 'cultivar' }, 'test') as Record<string, unknown>;
+    const config = hub.kinds.parseConfig('file', { kind: 'file', path: path.join(datasetsDir, 'wine.csv'), label: 'cultivar' }, 'test') as Record<string, unknown>;
     await createSource(hub.store.db, { name: 'wine', kind: 'file', config });
     await runSource(hub, 'wine');
     await createUser(hub.store.db, { name: 'ml-reader', role: 'manager', password: 'a-long-password' });

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { ConflictError, InputError } from '../../src/core/errors.js';
 import { createSource } from '../../src/core/sources.js';
@@ -6,11 +7,12 @@ import { createSnapshot } from '../../src/ml/snapshots/create-snapshot.js';
 import { writeSnapshot } from '../../src/ml/snapshots/snapshot-export.js';
 import { getSnapshot, listSnapshots, loadSnapshotRows, streamSnapshotRows } from '../../src/ml/snapshots/snapshot-store.js';
 import { describeEachStore } from '../helpers/stores.js';
+import { datasetsDir } from '../helpers/shared-data.js';
 
 describeEachStore('snapshots of a labeled source', (get) => {
   beforeAll(async () => {
     const { hub } = get();
-    const config = hub.kinds.parseConfig('file', { kind: 'file', path: '/work/shared/datasets/iris.csv', label: 'species', licence: 'CC BY 4.0 (UCI)' }, 'test') as Record<string, unknown>;
+    const config = hub.kinds.parseConfig('file', { kind: 'file', path: path.join(datasetsDir, 'iris.csv'), label: 'species', licence: 'CC BY 4.0 (UCI)' }, 'test') as Record<string, unknown>;
     await createSource(hub.store.db, { name: 'iris', kind: 'file', config });
     await runSource(hub, 'iris');
   });

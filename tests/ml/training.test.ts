@@ -6,8 +6,9 @@ import { loadPredictor } from '../../src/ml/predictor.js';
 import { trainModel } from '../../src/ml/train.js';
 import { tune } from '../../src/ml/tune.js';
 import { tempDir } from '../helpers/stores.js';
+import { datasetsDir } from '../helpers/shared-data.js';
 
-const datasets = '/work/shared/datasets';
+const datasets = datasetsDir;
 const snapshot = { name: 'test-snapshot', hash: 'h1' };
 
 describe('training on real data', () => {
