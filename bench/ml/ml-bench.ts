@@ -1,10 +1,10 @@
-import { fileURLToPath } from 'node:url';
 /**
  * `npm run bench:ml`: (1) `trainModel` end to end against a bare tfjs `model.fit` of the same
  * network on the same tensors (digits, fixed epochs, no early stopping), in samples per second;
  * (2) SMOTE at 10k, 100k and 1M rows (20 features, 10% minority, Gaussian clusters) and the k-d
  * tree neighbour search over 100,000 × 20 rows.
  */
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/ml/backend.js';
 import { balanceTrainingSet } from '../../src/ml/balance.js';
