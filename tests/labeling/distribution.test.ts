@@ -33,17 +33,6 @@ describeEachStore('task distribution', (get) => {
     expect(perPair.every((r) => Number(r.n) === 1)).toBe(true);
   });
 
-  test('the store itself refuses a second row for one annotator on one item, and a taken slot', async () => {
-    const project = await seedProject(get().hub, ['a'], { overlap: 2 });
-    const [u, v] = await seedUsers(get().hub, 2);
-    const task: { id: number } = await db()('tasks').where({ project_id: project.id }).first('id');
-    const row = { task_id: task.id, project_id: project.id, status: 'leased', created_at: new Date().toISOString() };
-    await db()('assignments').insert({ ...row, user_id: u.id, slot: 0 });
-
-    await expect(db()('assignments').insert({ ...row, user_id: u.id, slot: 1 })).rejects.toThrow(/unique|UNIQUE/);
-    await expect(db()('assignments').insert({ ...row, user_id: v.id, slot: 0 })).rejects.toThrow(/unique|UNIQUE/);
-  });
-
   test('nothing left for an annotator gives undefined (204 in the API)', async () => {
     const project = await seedProject(get().hub, ['only one'], { overlap: 1 });
     const [u, v] = await seedUsers(get().hub, 2);
