@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { median } from './median.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const pgAdminUrl = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -99,11 +100,6 @@ function pgCopy(csv: string, rows: number, url: string): Result {
   if (copy.status !== 0) throw new Error(copy.stderr);
   const seconds = (performance.now() - started) / 1000;
   return { store: 'pg-copy-ceiling', rows, seconds: Number(seconds.toFixed(2)), rowsPerSec: Math.round(rows / seconds), peakRssMB: 0 };
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 async function main(): Promise<void> {

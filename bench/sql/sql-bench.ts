@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { median } from '../median.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const pgAdminUrl = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -78,11 +79,6 @@ async function rawCursor(url: string): Promise<Result> {
     const seconds = (performance.now() - started) / 1000;
     return { run: 'raw-cursor-ceiling', rows, seconds: Number(seconds.toFixed(2)), rowsPerSec: Math.round(rows / seconds), peakRssMB: 0 };
   }, url);
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 async function main(): Promise<void> {
