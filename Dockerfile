@@ -11,6 +11,7 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
 RUN npm rebuild better-sqlite3 \
   && npx tsc --noEmit -p tsconfig.json \
+  && node scripts/build-code.mjs \
   && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 # Runtime: slim Node 20, production dependencies only, an unprivileged user.
@@ -23,6 +24,7 @@ WORKDIR /app
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/bin ./bin
+COPY --from=build /app/dist ./dist
 COPY --from=build /app/src ./src
 COPY --from=build /app/migrations ./migrations
 USER node

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The CLI runs the TypeScript sources directly (tsx), so `npx trove` works right after `npm install`.
-import { register } from 'tsx/esm/api';
+// `npx trove` works right after `npm install`: it runs the compiled dist/ (built by `npm install`'s
+// prepare step) or, when the sources are newer, the TypeScript sources through tsx.
+import { importTrove } from './load-trove.js';
 
-register();
-await import('../src/cli/main.ts');
+await importTrove('src/cli/main.ts');

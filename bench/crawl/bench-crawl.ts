@@ -71,7 +71,7 @@ function runJson(cmd: string, args: string[], cwd: string, env: Record<string, s
 
 function troveCrawl(base: string): Promise<Result> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trove-bench-crawl-'));
-  return runJson(process.execPath, ['--import', 'tsx', path.join(root, 'bench/crawl/trove-crawl.ts'), base, String(CONC), dataDir], root).finally(() =>
+  return runJson(process.execPath, [path.join(root, 'bench/crawl/trove-crawl.mjs'), base, String(CONC), dataDir], root).finally(() =>
     fs.rmSync(dataDir, { recursive: true, force: true }),
   );
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConflictError, InputError } from '../core/errors.js';
+import { packageRoot } from '../core/package-root.js';
 import type { TrainConfig } from './config.js';
 import type { Architecture, Task } from './model-builder.js';
 import type { PreprocessorState } from './preprocess/pipeline.js';
@@ -92,12 +93,11 @@ export async function writeAtomically(dir: string, write: (staging: string) => P
 
 /** The package version plus the git commit when the code runs from a checkout. */
 export function codeVersion(): string {
-  const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
   let version = 'unknown';
   try {
-    version = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
-    const head = fs.readFileSync(path.join(root, '.git', 'HEAD'), 'utf8').trim();
-    const commit = head.startsWith('ref: ') ? fs.readFileSync(path.join(root, '.git', head.slice(5)), 'utf8').trim() : head;
+    version = (JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+    const head = fs.readFileSync(path.join(packageRoot, '.git', 'HEAD'), 'utf8').trim();
+    const commit = head.startsWith('ref: ') ? fs.readFileSync(path.join(packageRoot, '.git', head.slice(5)), 'utf8').trim() : head;
     return `${version}+${commit.slice(0, 12)}`;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return version;

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import type { Hub } from '../hub.js';
 import { authRouter, requireAuth } from './auth.js';
@@ -15,8 +14,9 @@ import { mlRouter } from './routes/ml.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { securityHeaders } from './security-headers.js';
 import { hubServingRouter } from '../serving/hub-serving.js';
+import { packageRoot } from '../core/package-root.js';
 
-const webDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
+const webDist = path.join(packageRoot, 'web', 'dist');
 
 /** The hub's HTTP face: JSON API under /api, health at /healthz, the web UI build at /. */
 export function createApp(hub: Hub): Express {

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../core/errors.js';
+import { packageRoot } from '../core/package-root.js';
 import type { BatchingOptions } from './batcher.js';
 
 /** Settings of a model server; flags override the environment (the container sets the environment). */
@@ -58,6 +60,6 @@ export function loadServingConfig(overrides: ServingOverrides = {}, env: NodeJS.
 
 /** The version in package.json, which the v2 server metadata reports. */
 export function troveVersion(): string {
-  const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+  const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version?: string };
   return pkg.version ?? '0.0.0';
 }

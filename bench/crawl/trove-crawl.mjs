@@ -1,12 +1,15 @@
 // One Trove crawl of the benchmark site, items and frontier persisted to SQLite in a fresh data
 // directory. Prints one JSON line like the peer's scripts: {tool, pages, seconds, pagesPerSec, peakRssMB}.
-//   tsx bench/crawl/trove-crawl.ts BASE_URL CONCURRENCY DATA_DIR
-import { silentLogger } from '../../src/core/log.js';
-import { createSource } from '../../src/core/sources.js';
-import { openHub, runSource } from '../../src/hub.js';
+// It loads Trove the way `npx trove` does (compiled dist/ when fresh), so its memory is the CLI's.
+//   node bench/crawl/trove-crawl.mjs BASE_URL CONCURRENCY DATA_DIR
+import { importTrove } from '../../bin/load-trove.js';
+
+const { silentLogger } = await importTrove('src/core/log.ts');
+const { createSource } = await importTrove('src/core/sources.ts');
+const { openHub, runSource } = await importTrove('src/hub.ts');
 
 const [base, conc, dataDir] = process.argv.slice(2);
-if (!base || !conc || !dataDir) throw new Error('usage: trove-crawl.ts BASE_URL CONCURRENCY DATA_DIR');
+if (!base || !conc || !dataDir) throw new Error('usage: trove-crawl.mjs BASE_URL CONCURRENCY DATA_DIR');
 
 // The same fields as the peer's extract.mjs, on top of Trove's default recipe (main text etc.).
 const recipe = {
