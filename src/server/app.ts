@@ -11,6 +11,7 @@ import { usersRouter } from './routes/users.js';
 import { demoRouter } from './routes/demo.js';
 import { imageProxyRouter } from './routes/image-proxy.js';
 import { mlRouter } from './routes/ml.js';
+import { reviewFlagsRouter } from './routes/review-flags.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { securityHeaders } from './security-headers.js';
 import { hubServingRouter } from '../serving/hub-serving.js';
@@ -30,6 +31,7 @@ export function createApp(hub: Hub): Express {
   app.use('/api', authRouter(hub));
   app.use('/api', requireAuth(hub));
   app.use('/api', labelingRouter(hub));
+  app.use('/api', reviewFlagsRouter(hub));
   app.use('/api', usersRouter(hub));
   app.use('/api', coreApiRouter(hub));
   app.use('/api', sourcesAdminRouter(hub));

@@ -128,6 +128,36 @@ async function reviewQueue(project: Project): Promise<HTMLElement> {
   return box;
 }
 
+interface ReviewFlag {
+  id: number;
+  reason: string;
+  origin: string;
+  createdAt: string;
+  item: { id: number; text: string | null; url: string | null };
+}
+
+/** Items a trained model's label-noise finder sent back (`trove train --send-to-review`). */
+async function flaggedItems(project: Project): Promise<HTMLElement | ''> {
+  const base = `/api/projects/${encodeURIComponent(project.name)}/flags`;
+  const { flags } = await api<{ flags: ReviewFlag[] }>(`${base}?limit=25`);
+  if (flags.length === 0) return '';
+  const rows = flags.map((f) => {
+    const done = el('button', { type: 'button' }, 'resolved');
+    const cell = el('span', { class: 'row-actions' }, done);
+    done.addEventListener('click', () => {
+      api(`${base}/${f.id}/resolve`, { method: 'POST', body: '{}' })
+        .then(() => cell.replaceChildren(el('span', { class: 'muted' }, 'resolved')))
+        .catch((err: unknown) => cell.replaceChildren(el('span', { class: 'error' }, (err as Error).message)));
+    });
+    const text = f.item.text ?? f.item.url ?? '';
+    return [text.length > 140 ? `${text.slice(0, 140)}…` : text, f.reason, cell];
+  });
+  return el('div', { class: 'review' },
+    el('h2', {}, 'Flagged by a model'),
+    el('p', { class: 'muted' }, 'Likely mislabeled items; their reviewed annotations are back in the review queue below.'),
+    table(['item', 'why', ''], rows));
+}
+
 async function main(): Promise<void> {
   const user = await requireSession();
   renderNav(user);
@@ -151,6 +181,7 @@ async function main(): Promise<void> {
       card(stat(stats.agreement.fleiss), 'Fleiss κ')),
     el('div', { class: 'charts' }, progressChart(stats), labelsChart(stats, project), agreementChart(stats), throughputChart(stats), goldChart(stats), timelineChart(stats)),
     cohenTable(stats) ?? '',
+    await flaggedItems(project),
     await reviewQueue(project),
   );
 }

@@ -2,11 +2,22 @@ import type { Command } from 'commander';
 import { DEFAULT_SEED, readTrainConfig } from '../../ml/config.js';
 import type { EpochLog } from '../../ml/diagnosis.js';
 import { nextVersionDir } from '../../ml/model-registry.js';
+import { reviewProjectOf, sendLabelIssuesToReview } from '../../ml/send-to-review.js';
 import { loadSnapshotRows } from '../../ml/snapshots/snapshot-store.js';
 import { output, parseIntOption, withHub } from '../context.js';
 
 export function epochLine(log: EpochLog, epochs: number): string {
   return `epoch ${String(log.epoch).padStart(String(epochs).length)}/${epochs}  loss ${log.loss.toFixed(4)}  acc ${log.accuracy.toFixed(4)}  val_loss ${log.valLoss.toFixed(4)}  val_acc ${log.valAccuracy.toFixed(4)}  ${log.seconds.toFixed(2)}s\n`;
+}
+
+interface TrainFlags {
+  snapshot: string;
+  config?: string;
+  seed: number;
+  out?: string;
+  name?: string;
+  labelNoise?: boolean;
+  sendToReview?: boolean;
 }
 
 export function registerTrainCommand(program: Command): void {
@@ -19,10 +30,14 @@ export function registerTrainCommand(program: Command): void {
     .option('--out <dir>', 'write the artifact to this (new or empty) directory')
     .option('--name <name>', 'model name in the registry (default: the snapshot name)')
     .option('--label-noise', 'also find likely mislabeled items (5-fold confident learning) and list them')
-    .action(async (flags: { snapshot: string; config?: string; seed: number; out?: string; name?: string; labelNoise?: boolean }, cmd: Command) => {
+    .option('--send-to-review', 'with --label-noise: flag those items for review in the labeling project the snapshot came from')
+    .action(async (flags: TrainFlags, cmd: Command) => {
       const config = readTrainConfig(flags.config);
+      const findLabelNoise = flags.labelNoise || flags.sendToReview;
       const result = await withHub(cmd, async (hub) => {
         const { snapshot, rows } = await loadSnapshotRows(hub.store.db, flags.snapshot);
+        // Refused before training, which takes minutes, not after it.
+        if (flags.sendToReview) reviewProjectOf(snapshot);
         const name = flags.name ?? snapshot.name;
         const target = flags.out ? { dir: flags.out, version: null } : nextVersionDir(hub.config.dataDir, name);
         // TensorFlow.js takes seconds to load: only commands that train pay for it.
@@ -33,12 +48,13 @@ export function registerTrainCommand(program: Command): void {
           name,
           snapshot: { name: snapshot.name, hash: snapshot.contentHash },
           onEpoch: (log, epochs) => process.stderr.write(epochLine(log, epochs)),
-          findLabelNoise: flags.labelNoise,
+          findLabelNoise,
         });
-        return { ...trained, name, version: target.version };
+        const review = flags.sendToReview && trained.labelIssues ? await sendLabelIssuesToReview(hub.store.db, snapshot, trained.labelIssues, target.version ? `${name} v${target.version}` : name) : undefined;
+        return { ...trained, name, version: target.version, review };
       });
       const { metrics } = result;
-      output(cmd, { dir: result.dir, name: result.name, version: result.version, val: metrics.val, test: metrics.test, diagnosis: metrics.diagnosis, bestEpoch: metrics.bestEpoch, backend: metrics.backend, architecture: metrics.architecture, leakCheck: metrics.leakCheck, labelIssues: result.labelIssues }, () =>
+      output(cmd, { dir: result.dir, name: result.name, version: result.version, val: metrics.val, test: metrics.test, diagnosis: metrics.diagnosis, bestEpoch: metrics.bestEpoch, backend: metrics.backend, architecture: metrics.architecture, leakCheck: metrics.leakCheck, labelIssues: result.labelIssues, review: result.review }, () =>
         [
           `model ${result.name}${result.version ? ` version ${result.version}` : ''} written to ${result.dir}`,
           `validation accuracy ${metrics.val.accuracy.toFixed(4)}  macro F1 ${metrics.val.macroF1.toFixed(4)}`,
@@ -46,6 +62,7 @@ export function registerTrainCommand(program: Command): void {
           ...metrics.diagnosis.text,
           metrics.leakCheck.ok ? '' : `leak check: ${metrics.leakCheck.overlaps.map((o) => `${o.between} items ${o.items} groups ${o.groups} identical ${o.identicalFeatures}`).join('; ')}`,
           ...(result.labelIssues ? [`likely mislabeled: ${result.labelIssues.length} items (label-issues.json)`, ...result.labelIssues.slice(0, 20).map((i) => `  item ${i.itemId}: labeled ${i.givenLabel} (p ${i.selfConfidence.toFixed(3)}), looks like ${i.suggestedLabel} (p ${i.suggestedProbability.toFixed(3)})`)] : []),
+          result.review ? `sent to review: ${result.review.flagged} items flagged, ${result.review.reopened} reviewed annotations back in the queue${result.review.notInProject.length ? `, ${result.review.notInProject.length} no longer in the project` : ''}` : '',
           `report: ${result.dir}/report.html`,
         ].filter(Boolean).join('\n'),
       );

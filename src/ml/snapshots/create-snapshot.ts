@@ -115,12 +115,13 @@ async function fromProject(store: Store, input: { name: string; project: string;
   for (let i = 0; i < ids.length; i += 500) {
     const chunk = ids.slice(i, i + 500);
     const items = await store.db('items').join('sources', 'sources.id', 'items.source_id').whereIn('items.id', chunk).orderBy('items.id')
-      .select('items.id', 'items.key', 'items.url', 'items.text', 'items.fields', 'sources.name as source');
-    for (const it of items as Array<{ id: number; key: string; url: string | null; text: string | null; fields: string; source: string }>) {
+      .select('items.id', 'items.key', 'items.url', 'items.text', 'items.fields', 'sources.name as source', 'sources.config as source_config');
+    for (const it of items as Array<{ id: number; key: string; url: string | null; text: string | null; fields: string; source: string; source_config: string }>) {
       const answer = answers.get(it.id);
       if (!answer) continue;
       const item = { id: it.id, key: it.key, url: it.url, text: it.text, fields: JSON.parse(it.fields) as Record<string, unknown> } as Item;
-      rows.push({ itemId: it.id, key: it.key, url: it.url, features: featuresOf(item), label: answer.label, confidence: answer.confidence });
+      const features = featuresOf(item, givenLabelField(it.source_config));
+      rows.push({ itemId: it.id, key: it.key, url: it.url, features, label: answer.label, confidence: answer.confidence });
       sourceCounts.set(it.source, (sourceCounts.get(it.source) ?? 0) + 1);
     }
   }
@@ -131,6 +132,15 @@ async function fromProject(store: Store, input: { name: string; project: string;
     agreement: annotated ? { meanConfidence: confidenceSum / annotated, unanimous, annotatedItems: annotated } : null,
     sourceCounts,
   };
+}
+
+/**
+ * The field where a labeled public dataset keeps its given label (the file source's `label`). In a
+ * project snapshot the annotators' answer is the label, so that field would leak it into the features.
+ */
+function givenLabelField(sourceConfig: string): string | undefined {
+  const label = (JSON.parse(sourceConfig) as { label?: unknown }).label;
+  return typeof label === 'string' ? label : undefined;
 }
 
 async function describeSources(db: Knex, counts: Map<string, number>): Promise<Datasheet['sources']> {
