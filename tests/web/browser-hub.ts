@@ -24,7 +24,7 @@ function newestMtime(dir: string): number {
 function assertWebBuilt(): void {
   const dist = path.join(webRoot, 'dist');
   const built = fs.existsSync(dist) ? Math.min(...fs.readdirSync(dist).map((f) => fs.statSync(path.join(dist, f)).mtimeMs)) : 0;
-  if (built < Math.max(newestMtime(path.join(webRoot, 'src')), newestMtime(path.join(webRoot, 'pages')))) {
+  if (built < Math.max(newestMtime(path.join(webRoot, 'src')), fs.statSync(path.join(webRoot, 'build.mjs')).mtimeMs)) {
     throw new Error('web/dist is missing or older than web/src: run `npm run build:web` first');
   }
 }

@@ -157,6 +157,26 @@ describeEachStore('annotator page', (get) => {
     expect(spans.map((s) => SPAN_TEXT.slice(s.start, s.end))).toEqual(['李小龍', '東京タワー 🗼']);
   });
 
+  test('spans can be selected from the keyboard: ↓ steps word by word, Shift+→ extends', async () => {
+    await importRecords(get().hub, get().dataDir, 'keyboard-mentions', [{ id: 'k1', text: 'Ada Lovelace met Babbage in London.' }]);
+    await projectFor(get().hub, 'keyboard-entities', 'keyboard-mentions', { kind: 'spans', labels: [{ value: 'PERSON', hotkey: 'e' }, { value: 'PLACE', hotkey: 'l' }] }, ['ann']);
+    await page.goto(`${server.url}/label.html?project=keyboard-entities`);
+    await showsText('Ada Lovelace');
+
+    for (const key of ['ArrowDown', 'Shift+ArrowRight', 'e', 'ArrowDown', 'ArrowDown', 'e']) await page.keyboard.press(key);
+    for (const key of ['ArrowDown', 'ArrowDown', 'l']) await page.keyboard.press(key);
+    await page.locator('mark.span', { hasText: 'London' }).waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.done').waitFor();
+
+    const [stored] = await storedResults('keyboard-entities');
+    expect(stored.result).toEqual({ spans: [
+      { start: 0, end: 12, label: 'PERSON' },
+      { start: 17, end: 24, label: 'PERSON' },
+      { start: 28, end: 34, label: 'PLACE' },
+    ] });
+  });
+
   test('a crowd worker arriving by link labels up to the quota and is shown the completion code', async () => {
     const db = get().hub.store.db;
     await projectFor(get().hub, 'crowd-sentiment', 'reviews', SENTIMENT, []);

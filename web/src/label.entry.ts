@@ -2,12 +2,13 @@ import { ApiError, el } from './dom.js';
 import { clientId, hasImage, labeling, type CrowdStatus, type HistoryEntry, type Item, type LabelDef, type LabelResult, type NextTask, type Progress, type Project, type SubmittedAnnotation } from './labeling-api.js';
 import { renderMarkdown, sanitizeItemHtml } from './safe-html.js';
 import { renderNav, requireSession, showFailure, type SessionUser } from './session.js';
-import { overlaps, renderSpans, selectedRange, type Span } from './spans.js';
+import { overlaps, renderSpans, selectedRange, selectOffsets, wordRanges, type Span } from './spans.js';
 
 /**
  * The annotator: one item at a time, driven from the keyboard. Label hotkeys pick (or toggle)
  * labels, Enter submits, S skips, the arrow keys walk back through one's own annotations (where
- * Enter saves an edit) and forward again to the current task.
+ * Enter saves an edit) and forward again to the current task. In span projects ↓/↑ move a word
+ * cursor and Shift+→/← extend it, so spans can be selected without a mouse.
  */
 const PALETTE = ['#2f5fd0', '#d0542f', '#1e8e4e', '#8e44ad', '#c28f00', '#16a0a8', '#b03060', '#5d6d7e', '#7a5c00'];
 const RESERVED_KEYS = new Set(['s', 'S', 'Enter', 'ArrowLeft', 'ArrowRight', 'Escape', 'Backspace', 'Delete', '?']);
@@ -27,6 +28,8 @@ class Annotator {
   private view: View = { kind: 'done' };
   private draft: Draft = { label: null, labels: new Set(), spans: [] };
   private activeSpanLabel: string;
+  /** Keyboard span selection: word indexes of the selection's fixed end and moving end. */
+  private wordCursor: { anchor: number; focus: number } | null = null;
   private history: HistoryEntry[] = [];
   private pendingTask: NextTask | null = null;
   private busy = false;
@@ -71,6 +74,7 @@ class Annotator {
     this.pendingTask = null;
     this.view = next ? { kind: 'task', next, clientId: clientId() } : { kind: 'done' };
     this.draft = { label: null, labels: new Set(), spans: [] };
+    this.wordCursor = null;
     this.render();
   }
 
@@ -84,8 +88,29 @@ class Annotator {
     if (e.ctrlKey || e.metaKey || e.altKey || this.busy) return;
     const target = e.target as HTMLElement | null;
     if (target && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName))) return;
-    const handled = this.handleKey(e.key);
+    const handled = this.handleWordKey(e.key, e.shiftKey) || this.handleKey(e.key);
     if (handled) e.preventDefault();
+  }
+
+  /** ↓/↑ put the word cursor on the next/previous word, Shift+→/← extend the selection by a word. */
+  private handleWordKey(key: string, shift: boolean): boolean {
+    if (this.project.schema.kind !== 'spans' || this.view.kind === 'done') return false;
+    const step = { ArrowDown: 1, ArrowUp: -1, ArrowRight: 1, ArrowLeft: -1 }[key];
+    const vertical = key === 'ArrowDown' || key === 'ArrowUp';
+    if (step === undefined || vertical === shift) return false;
+    const words = wordRanges(this.currentItem()?.text ?? '');
+    const textBox = this.root.querySelector<HTMLElement>('.item-text');
+    if (words.length === 0 || !textBox) return true;
+    const clamp = (i: number) => Math.max(0, Math.min(words.length - 1, i));
+    const cursor = this.wordCursor;
+    if (shift) this.wordCursor = cursor ? { anchor: cursor.anchor, focus: clamp(cursor.focus + step) } : { anchor: 0, focus: 0 };
+    else {
+      const at = cursor ? clamp(cursor.focus + step) : step > 0 ? 0 : words.length - 1;
+      this.wordCursor = { anchor: at, focus: at };
+    }
+    const { anchor, focus } = this.wordCursor as { anchor: number; focus: number };
+    selectOffsets(textBox, words[Math.min(anchor, focus)].start, words[Math.max(anchor, focus)].end);
+    return true;
   }
 
   private handleKey(key: string): boolean {
@@ -151,6 +176,11 @@ class Annotator {
     }
     this.draft.spans.push({ ...range, label: this.activeSpanLabel });
     this.draft.spans.sort((a, b) => a.start - b.start || a.end - b.end);
+    // The word cursor waits on the span's last word, so ↓ goes on to the word after it.
+    if (this.wordCursor) {
+      const last = Math.max(this.wordCursor.anchor, this.wordCursor.focus);
+      this.wordCursor = { anchor: last, focus: last };
+    }
   }
 
   private result(): LabelResult | null {
@@ -219,6 +249,7 @@ class Annotator {
   private showHistory(index: number): void {
     const { result } = this.history[index];
     this.view = { kind: 'history', index };
+    this.wordCursor = null;
     this.draft = {
       label: 'label' in result ? result.label : null,
       labels: new Set('labels' in result ? result.labels : []),
@@ -305,7 +336,7 @@ class Annotator {
       b.addEventListener('click', () => this.pick(def.value));
       return b;
     });
-    const hint = kind === 'spans' ? 'Select text, then press a label key (or pick a label and select). Click a highlight to remove it.'
+    const hint = kind === 'spans' ? 'Select text (or ↓/↑ word by word, Shift+→/← to extend), then press a label key. Click a highlight to remove it.'
       : kind === 'multi' ? 'Label keys toggle; pick every label that applies.' : 'Press a label key, then Enter.';
     return el('div', { class: 'labels' }, el('div', { class: 'label-buttons' }, ...buttons), el('p', { class: 'muted hint' }, hint));
   }

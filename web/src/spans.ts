@@ -51,6 +51,32 @@ export function selectedRange(container: HTMLElement, text: string): { start: nu
   return snapRange(text, offsetIn(container, range.startContainer, range.startOffset), offsetIn(container, range.endContainer, range.endOffset));
 }
 
+/**
+ * The words of `text` as UTF-16 offset ranges: the steps of keyboard span selection. Words come
+ * from the browser's word segmenter, so CJK text without spaces splits into words too; emoji and
+ * punctuation are steps of their own, whitespace never is.
+ */
+export function wordRanges(text: string): Array<{ start: number; end: number }> {
+  const segmenter = new Intl.Segmenter(undefined, { granularity: 'word' });
+  return [...segmenter.segment(text)].filter((s) => s.segment.trim() !== '').map((s) => ({ start: s.index, end: s.index + s.segment.length }));
+}
+
+/** Selects [start, end) of `container`'s text in the window selection, as a mouse drag would. */
+export function selectOffsets(container: HTMLElement, start: number, end: number): void {
+  const walker = document.createTreeWalker(container, NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  let seen = 0;
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const length = (node as Text).data.length;
+    if (start >= seen && start < seen + length) range.setStart(node, start - seen);
+    if (end > seen && end <= seen + length) range.setEnd(node, end - seen);
+    seen += length;
+  }
+  const selection = window.getSelection();
+  selection?.removeAllRanges();
+  selection?.addRange(range);
+}
+
 export function overlaps(a: { start: number; end: number }, b: { start: number; end: number }): boolean {
   return a.start < b.end && b.start < a.end;
 }
