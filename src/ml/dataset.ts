@@ -8,6 +8,11 @@ export interface LabeledRow {
   id: number;
   features: Record<string, unknown>;
   label: string | null;
+  /**
+   * Multi-label rows: every label that applies (possibly none). `label` then holds the set's
+   * canonical key (labelSetKey), which splitting stratifies on and cleaning compares.
+   */
+  labels?: string[];
   /** Rows sharing a group (same page, near-duplicates) always land in the same split. */
   group?: string;
   /** Set by cleaning: the id of the row this one nearly duplicates (kept in the same split). */
@@ -27,6 +32,21 @@ export function readCsvRows(file: string, labelField: string): LabeledRow[] {
     const label = record[labelField];
     return { id: index + 1, features, label: label === undefined || label === '' ? null : label };
   });
+}
+
+/** One string per label set, equal for equal sets whatever their order: sorted, unique, as JSON. */
+export function labelSetKey(labels: readonly string[]): string {
+  return JSON.stringify([...new Set(labels)].sort());
+}
+
+export function labelsOfKey(key: string): string[] {
+  return JSON.parse(key) as string[];
+}
+
+/** A multi-label field (an array of labels) as a sorted label set; null when the value is not one. */
+export function labelSetOf(value: unknown): string[] | null {
+  if (!Array.isArray(value)) return null;
+  return [...new Set(value.map((v) => labelOf(v)).filter((v): v is string => v !== null))].sort();
 }
 
 /** The label field of a row as a string, or null when it has none. */

@@ -1,3 +1,5 @@
+import type { MultiLabelSummary } from './multilabel-metrics.js';
+
 /** Classification metrics over class-probability predictions, as metrics.json reports them. */
 export interface ClassMetrics {
   precision: number;
@@ -19,6 +21,8 @@ export interface SplitMetrics {
   calibrationError: number;
   perClass: Record<string, ClassMetrics>;
   confusion: { labels: string[]; matrix: number[][] };
+  /** Multi-label models only: subset accuracy, Hamming loss, micro F1 and the decision threshold. */
+  multiLabel?: MultiLabelSummary;
 }
 
 export interface CurvePoint {

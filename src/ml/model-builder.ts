@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './config.js';
 
-export type Task = 'binary' | 'multiclass';
+export type Task = 'binary' | 'multiclass' | 'multilabel';
 export type Architecture = 'mlp' | 'cnn' | 'text-pool' | 'text-conv';
 
 export interface ModelShape {
@@ -9,6 +9,8 @@ export interface ModelShape {
   sequenceLength: number;
   vocabularySize: number;
   classes: number;
+  /** Every label is its own yes/no question (sigmoid outputs) instead of one choice among them. */
+  multiLabel: boolean;
   /** Side of the square image the dense vector is, when it is one (CNN). */
   imageSide: number | null;
 }
@@ -21,8 +23,9 @@ export function chooseArchitecture(config: ModelConfig, shape: ModelShape, hasPi
   return 'mlp';
 }
 
-export function taskOf(classes: number): Task {
-  return classes === 2 ? 'binary' : 'multiclass';
+export function taskOf(shape: Pick<ModelShape, 'classes' | 'multiLabel'>): Task {
+  if (shape.multiLabel) return 'multilabel';
+  return shape.classes === 2 ? 'binary' : 'multiclass';
 }
 
 /**
@@ -69,13 +72,14 @@ export function buildModel(shape: ModelShape, architecture: Architecture, config
     x = tf.layers.dense({ units, activation: 'relu', kernelInitializer: init(), kernelRegularizer: regularizer }).apply(x) as tf.SymbolicTensor;
     if (config.dropout > 0) x = tf.layers.dropout({ rate: config.dropout }).apply(x) as tf.SymbolicTensor;
   }
-  const binary = shape.classes === 2;
+  const task = taskOf(shape);
+  const sigmoid = task !== 'multiclass';
   const output = tf.layers
-    .dense({ units: binary ? 1 : shape.classes, activation: binary ? 'sigmoid' : 'softmax', kernelInitializer: init(), name: 'output' })
+    .dense({ units: task === 'binary' ? 1 : shape.classes, activation: sigmoid ? 'sigmoid' : 'softmax', kernelInitializer: init(), name: 'output' })
     .apply(x) as tf.SymbolicTensor;
   const model = tf.model({ inputs, outputs: output });
   const optimizer = config.optimizer === 'sgd' ? tf.train.sgd(config.learningRate) : tf.train.adam(config.learningRate);
-  model.compile({ optimizer, loss: binary ? 'binaryCrossentropy' : 'categoricalCrossentropy', metrics: ['accuracy'] });
+  model.compile({ optimizer, loss: sigmoid ? 'binaryCrossentropy' : 'categoricalCrossentropy', metrics: ['accuracy'] });
   return model;
 }
 
@@ -87,11 +91,14 @@ export function inputTensors(dense: Float32Array, denseWidth: number, tokens: In
   return out;
 }
 
-/** Class probabilities [n × classes] from the model's output (a binary model outputs P(class 1)). */
-export async function predictProbabilities(model: tf.LayersModel, inputs: tf.Tensor[], classes: number, batchSize = 256): Promise<Float32Array> {
+/**
+ * Probabilities [n × classes] from the model's output: per class (summing to 1), or per label for
+ * a multi-label model (each its own yes/no). A binary model outputs P(class 1) alone.
+ */
+export async function predictProbabilities(model: tf.LayersModel, inputs: tf.Tensor[], classes: number, multiLabel = false, batchSize = 256): Promise<Float32Array> {
   const out = tf.tidy(() => {
     const y = model.predict(inputs.length === 1 ? inputs[0] : inputs, { batchSize }) as tf.Tensor;
-    return classes === 2 ? tf.concat([tf.sub(1, y), y], 1) : y;
+    return classes === 2 && !multiLabel ? tf.concat([tf.sub(1, y), y], 1) : y;
   });
   const data = (await out.data()) as Float32Array;
   out.dispose();

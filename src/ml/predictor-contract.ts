@@ -3,6 +3,8 @@
  * `trove evaluate`). A Predictor takes raw records — the snapshot's own fields — and applies the
  * fitted preprocessing saved with the model exactly as training did.
  */
+import type { EncodedRows } from './preprocess/pipeline.js';
+
 export type FeatureType = 'numeric' | 'categorical' | 'text' | 'pixels';
 
 export interface InputField {
@@ -44,5 +46,11 @@ export interface Predictor {
   check(record: Record<string, unknown>): RecordProblem | null;
   /** Predicts a batch of checked records in one tensor call. */
   predict(records: Array<Record<string, unknown>>): Promise<Prediction[]>;
+  /**
+   * Class probabilities (row-major, one row of `labels.length` per row) of rows already encoded by
+   * this model's own fitted preprocessing — what `predict` runs after encoding, for a server that
+   * encodes on another thread.
+   */
+  predictEncoded(rows: EncodedRows): Promise<Float32Array>;
   dispose(): void;
 }

@@ -5,9 +5,23 @@ import { LINEAGE_FILE, METRICS_FILE, PREPROCESSING_FILE, readJsonFile, type Line
 import { initBackend } from './backend.js';
 import { fileLoadHandler } from './file-io.js';
 import { argmaxRow } from './metrics.js';
-import { inputTensors, predictProbabilities } from './model-builder.js';
+import { inputTensors, predictProbabilities, type Task } from './model-builder.js';
+import { MULTI_LABEL_THRESHOLD } from './multilabel-metrics.js';
 import type { Prediction, Predictor, RecordProblem } from './predictor-contract.js';
-import { Preprocessor } from './preprocess/pipeline.js';
+import { Preprocessor, type EncodedRows } from './preprocess/pipeline.js';
+
+/**
+ * One prediction per row of `probs` (n × labels): the most probable class with every class
+ * probability, or for a multi-label model the list of labels whose own probability reaches the
+ * threshold, with every label's probability.
+ */
+export function predictionsOf(probs: Float32Array, labels: string[], task: Task): Prediction[] {
+  const k = labels.length;
+  return Array.from({ length: probs.length / k }, (_, i) => ({
+    label: task === 'multilabel' ? labels.filter((_, c) => probs[i * k + c] >= MULTI_LABEL_THRESHOLD) : labels[argmaxRow(probs, i, k)],
+    probabilities: Object.fromEntries(labels.map((l, c) => [l, probs[i * k + c]])),
+  }));
+}
 
 /**
  * Loads a model artifact directory as a Predictor: raw records in, the saved fitted preprocessing
@@ -25,6 +39,14 @@ export async function loadPredictor(dir: string): Promise<Predictor> {
   const base = path.basename(path.resolve(dir));
   const version = /^\d+$/.test(base) ? Number(base) : 1;
   const { labels } = spec;
+  const predictEncoded = async (x: EncodedRows): Promise<Float32Array> => {
+    const xs = inputTensors(x.dense, x.denseWidth, x.tokens, x.sequenceLength, x.n);
+    try {
+      return await predictProbabilities(model, xs, labels.length, spec.task === 'multilabel');
+    } finally {
+      xs.forEach((t) => t.dispose());
+    }
+  };
   return {
     metadata: {
       name: spec.name,
@@ -41,18 +63,9 @@ export async function loadPredictor(dir: string): Promise<Predictor> {
     },
     async predict(records: Array<Record<string, unknown>>): Promise<Prediction[]> {
       if (records.length === 0) return [];
-      const x = pre.transform(records);
-      const xs = inputTensors(x.dense, x.denseWidth, x.tokens, x.sequenceLength, x.n);
-      try {
-        const probs = await predictProbabilities(model, xs, labels.length);
-        return records.map((_, i) => ({
-          label: labels[argmaxRow(probs, i, labels.length)],
-          probabilities: Object.fromEntries(labels.map((l, c) => [l, probs[i * labels.length + c]])),
-        }));
-      } finally {
-        xs.forEach((t) => t.dispose());
-      }
+      return predictionsOf(await predictEncoded(pre.transform(records)), labels, spec.task);
     },
+    predictEncoded,
     dispose(): void {
       model.dispose();
     },

@@ -1,6 +1,6 @@
 import type { Lineage } from './artifact.js';
 import type { EpochLog } from './diagnosis.js';
-import { positives, prCurve, rocCurve, scoresOf, type CurvePoint, type SplitMetrics } from './metrics.js';
+import { prCurve, rocCurve, scoresOf, type CurvePoint, type SplitMetrics } from './metrics.js';
 
 export interface TrialRow {
   id: number;
@@ -15,7 +15,7 @@ export interface ReportInput {
   name: string;
   lineage: Lineage;
   metrics: { val: SplitMetrics; test: SplitMetrics | null; history: EpochLog[]; bestEpoch: number; diagnosis: { text: string[] }; architecture: string; backend: string };
-  curves: { labels: string[]; truth: Int32Array; probs: Float32Array } | null;
+  curves: ReportCurves | null;
   trials: TrialRow[] | null;
 }
 
@@ -29,7 +29,7 @@ export function renderReport(input: ReportInput): string {
     `<p class="meta">snapshot ${esc(lineage.snapshot ? `${lineage.snapshot.name} (${lineage.snapshot.hash.slice(0, 12)})` : 'none')} · seed ${lineage.seed} · ${esc(metrics.architecture)} on ${esc(metrics.backend)} · code ${esc(lineage.codeVersion)} · ${esc(lineage.createdAt)} · rows train ${lineage.rows.train} / val ${lineage.rows.val} / test ${lineage.rows.test}</p>`,
     `<h2>Diagnosis</h2><ul>${metrics.diagnosis.text.map((t) => `<li>${esc(t)}</li>`).join('')}</ul>`,
     `<h2>Metrics</h2>${summaryTable(metrics.val, metrics.test)}`,
-    metrics.test ? `<h2>Per class (test)</h2>${perClassTable(metrics.test)}` : '',
+    metrics.test ? `<h2>Per ${metrics.test.multiLabel ? 'label' : 'class'} (test)</h2>${perClassTable(metrics.test)}` : '',
     `<h2>Learning curves</h2><div class="row">${lineChart('Loss', [
       { name: 'train', points: metrics.history.map((h) => ({ x: h.epoch, y: h.loss })) },
       { name: 'validation', points: metrics.history.map((h) => ({ x: h.epoch, y: h.valLoss })) },
@@ -37,7 +37,7 @@ export function renderReport(input: ReportInput): string {
       { name: 'train', points: metrics.history.map((h) => ({ x: h.epoch, y: h.accuracy })) },
       { name: 'validation', points: metrics.history.map((h) => ({ x: h.epoch, y: h.valAccuracy })) },
     ], 'epoch')}</div><p class="meta">best epoch: ${metrics.bestEpoch}</p>`,
-    metrics.test ? `<h2>Confusion matrix (test)</h2>${heatmap(metrics.test.confusion)}` : '',
+    metrics.test ? `<h2>Confusion matrix (test${metrics.test.multiLabel ? ', every yes/no decision of every label' : ''})</h2>${heatmap(metrics.test.confusion)}` : '',
     input.curves ? curvesSection(input.curves) : '',
     input.trials ? `<h2>Trials</h2>${trialTable(input.trials)}` : '',
   ];
@@ -66,6 +66,10 @@ function summaryTable(val: SplitMetrics, test: SplitMetrics | null): string {
     ['log loss', (m) => num(m.logLoss)],
     ['calibration error', (m) => num(m.calibrationError)],
   ];
+  if (val.multiLabel) {
+    rows.splice(2, 0, ['Hamming loss', (m) => num(m.multiLabel?.hammingLoss)], ['micro F1', (m) => num(m.multiLabel?.microF1)]);
+    rows[1] = ['subset accuracy (exact set)', (m) => num(m.accuracy)];
+  }
   const head = `<tr><th></th><th>validation</th>${test ? '<th>test</th>' : ''}</tr>`;
   return `<table>${head}${rows.map(([label, f]) => `<tr><td>${label}</td><td>${f(val)}</td>${test ? `<td>${f(test)}</td>` : ''}</tr>`).join('')}</table>`;
 }
@@ -88,12 +92,21 @@ function heatmap(confusion: SplitMetrics['confusion']): string {
   return `<table>${head}${rows.join('')}</table>`;
 }
 
-function curvesSection(c: { labels: string[]; truth: Int32Array; probs: Float32Array }): string {
+/** Test-split probabilities with, per class or label, which rows are its positives. */
+export interface ReportCurves {
+  labels: string[];
+  positives: Uint8Array[];
+  probs: Float32Array;
+  multiLabel: boolean;
+}
+
+function curvesSection(c: ReportCurves): string {
   const k = c.labels.length;
-  const classes = k === 2 ? [1] : c.labels.map((_, i) => i);
-  const roc = classes.map((cls) => ({ name: c.labels[cls], points: rocCurve(scoresOf(c.probs, k, cls), positives(c.truth, cls)) ?? [] }));
-  const pr = classes.map((cls) => ({ name: c.labels[cls], points: prCurve(scoresOf(c.probs, k, cls), positives(c.truth, cls)) ?? [] }));
-  return `<h2>ROC and precision–recall (test${k > 2 ? ', one-vs-rest' : ''})</h2><div class="row">${lineChart('ROC', roc, 'false positive rate', [0, 1])}${lineChart('Precision–recall', pr, 'recall', [0, 1])}</div>`;
+  const classes = k === 2 && !c.multiLabel ? [1] : c.labels.map((_, i) => i);
+  const roc = classes.map((cls) => ({ name: c.labels[cls], points: rocCurve(scoresOf(c.probs, k, cls), c.positives[cls]) ?? [] }));
+  const pr = classes.map((cls) => ({ name: c.labels[cls], points: prCurve(scoresOf(c.probs, k, cls), c.positives[cls]) ?? [] }));
+  const scope = c.multiLabel ? ', per label' : k > 2 ? ', one-vs-rest' : '';
+  return `<h2>ROC and precision–recall (test${scope})</h2><div class="row">${lineChart('ROC', roc, 'false positive rate', [0, 1])}${lineChart('Precision–recall', pr, 'recall', [0, 1])}</div>`;
 }
 
 function trialTable(trials: TrialRow[]): string {

@@ -6,13 +6,14 @@ import { InputError } from '../core/errors.js';
 import { nowIso } from '../core/time.js';
 import { checkOutputDir, codeVersion, LABEL_ISSUES_FILE, LINEAGE_FILE, METRICS_FILE, PREPROCESSING_FILE, REPORT_FILE, SPLITS_FILE, writeAtomically, writeJsonFile, type Lineage, type PreprocessingFile } from './artifact.js';
 import { initBackend } from './backend.js';
-import { balanceTrainingSet, type BalanceReport, type EncodedTrainingSet } from './balance.js';
+import { balanceTrainingSet, type BalanceReport } from './balance.js';
 import { parseTrainConfig, type ModelConfig, type TrainConfig } from './config.js';
-import type { LabeledRow } from './dataset.js';
+import { labelsOfKey, type LabeledRow } from './dataset.js';
 import { findLabelIssues, type LabelIssue } from './label-noise.js';
 import { diagnose, type Diagnosis, type EpochLog } from './diagnosis.js';
 import { fileSaveHandler } from './file-io.js';
-import { computeMetrics, type SplitMetrics } from './metrics.js';
+import { computeMetrics, positives, type SplitMetrics } from './metrics.js';
+import { computeMultiLabelMetrics, labelColumn } from './multilabel-metrics.js';
 import { buildModel, chooseArchitecture, inputTensors, predictProbabilities, taskOf, type Architecture, type ModelShape } from './model-builder.js';
 import { inferFeatureTypes, isMissing, naturalOrder, numericValue } from './preprocess/feature-types.js';
 import { Preprocessor, type EncodedRows } from './preprocess/pipeline.js';
@@ -66,8 +67,21 @@ export interface TrainResult {
 /** Everything before the network: cleaned rows, labels, splits. Deterministic for a seed. */
 export interface PreparedData {
   labels: string[];
+  /** Rows carry label sets (`labels`): one sigmoid output and one yes/no per label. */
+  multiLabel: boolean;
   splits: Splits;
   cleaning: CleaningReport;
+}
+
+/**
+ * What the network learns to output: class indexes (single-label), or an n × k matrix of 0/1,
+ * one column per label (multi-label).
+ */
+export type Targets = Int32Array | Float32Array;
+
+export interface EncodedSet {
+  x: EncodedRows;
+  y: Targets;
 }
 
 export function prepareData(rows: LabeledRow[], config: TrainConfig, seed: number): PreparedData {
@@ -78,14 +92,26 @@ export function prepareData(rows: LabeledRow[], config: TrainConfig, seed: numbe
   checkFinite(labeled, plans.filter((f) => f.type === 'numeric').map((f) => f.name));
   const textFields = plans.filter((f) => f.type === 'text').map((f) => f.name);
   const { rows: clean, report } = cleanRows(rows, config.clean, textFields);
-  const labels = [...new Set(clean.map((r) => r.label as string))].sort(naturalOrder);
-  if (labels.length < 2) throw new InputError(`the snapshot has only one class ("${labels[0]}"): a classifier needs at least two`);
+  const multiLabel = clean.some((r) => r.labels !== undefined);
+  const labels = multiLabel ? labelUnion(clean) : [...new Set(clean.map((r) => r.label as string))].sort(naturalOrder);
+  if (labels.length < 2) throw new InputError(`the snapshot has only one ${multiLabel ? 'label' : 'class'} ("${labels[0]}"): a classifier needs at least two`);
   const splits = splitRows(clean, config.split, seed);
   for (const name of ['train', 'val', 'test'] as const) {
     if (splits[name].rows.length === 0) throw new InputError(`too few rows (${clean.length}) to fill the ${name} split`);
   }
-  if (new Set(splits.train.rows.map((r) => r.label)).size < 2) throw new InputError('the training split holds only one class');
-  return { labels, splits, cleaning: report };
+  if (new Set(splits.train.rows.map((r) => r.label)).size < 2) throw new InputError(`the training split holds only one ${multiLabel ? 'label set' : 'class'}`);
+  return { labels, multiLabel, splits, cleaning: report };
+}
+
+function labelUnion(rows: LabeledRow[]): string[] {
+  const all = new Set<string>();
+  for (const r of rows) for (const l of r.labels ?? labelsOfKey(r.label as string)) all.add(l);
+  return [...all].sort(naturalOrder);
+}
+
+/** For each class or label, which rows are its positives (what ROC and PR curves score against). */
+function positivesPerClass(y: Targets, k: number): Uint8Array[] {
+  return Array.from({ length: k }, (_, c) => (y instanceof Float32Array ? labelColumn(y, k, c) : positives(y, c)));
 }
 
 /** NaN and infinite values are refused up front, wherever they are, naming the row and field. */
@@ -107,6 +133,35 @@ export function encodeSplit(pre: Preprocessor, split: TrainingSplit | HeldOutSpl
   return { x, y };
 }
 
+/** Multi-label rows as inputs plus an n × k 0/1 matrix (column c: the row has labels[c]). */
+export function encodeMultiLabelSplit(pre: Preprocessor, split: TrainingSplit | HeldOutSplit, labels: string[]): { x: EncodedRows; y: Float32Array } {
+  const index = new Map(labels.map((l, i) => [l, i]));
+  const x = pre.transform(split.rows.map((r) => r.features));
+  const y = new Float32Array(split.rows.length * labels.length);
+  split.rows.forEach((r, i) => {
+    for (const l of r.labels ?? labelsOfKey(r.label as string)) {
+      const c = index.get(l);
+      if (c !== undefined) y[i * labels.length + c] = 1;
+    }
+  });
+  return { x, y };
+}
+
+export function encodeTargets(pre: Preprocessor, split: TrainingSplit | HeldOutSplit, labels: string[], multiLabel: boolean): EncodedSet {
+  return multiLabel ? encodeMultiLabelSplit(pre, split, labels) : encodeSplit(pre, split, labels);
+}
+
+/**
+ * Balancing resamples rows by class, which a multi-label row does not have: there only "none" is
+ * allowed (per-label class weights are not either).
+ */
+export function balanceTargets(set: EncodedSet, labels: string[], config: TrainConfig, seed: number): { set: EncodedSet; report: BalanceReport } {
+  if (set.y instanceof Int32Array) return balanceTrainingSet({ kind: 'train', x: set.x, y: set.y }, labels, config.balance, seed);
+  if (config.balance.method !== 'none') throw new InputError(`balance.method "${config.balance.method}" resamples single-label classes; this snapshot is multi-label (use "none")`);
+  if (config.model.classWeight === 'balanced') throw new InputError('model.classWeight "balanced" weighs single-label classes; this snapshot is multi-label');
+  return { set, report: { method: 'none', before: {}, after: {} } };
+}
+
 /** Fits the preprocessing on the training split, then drops training outliers (outliers: drop). */
 export function fitPreprocessing(train: TrainingSplit, config: TrainConfig): { pre: Preprocessor; train: TrainingSplit } {
   const pre = Preprocessor.fit(train, config);
@@ -114,9 +169,6 @@ export function fitPreprocessing(train: TrainingSplit, config: TrainConfig): { p
   return { pre, train: { kind: 'train', rows: kept } };
 }
 
-function encodeTrainingSplit(pre: Preprocessor, train: TrainingSplit, labels: string[]): EncodedTrainingSet {
-  return { kind: 'train', ...encodeSplit(pre, train, labels) };
-}
 
 export interface FittedNetwork {
   model: tf.LayersModel;
@@ -125,7 +177,8 @@ export interface FittedNetwork {
   samplesPerSecond: number;
 }
 
-function targets(y: Int32Array, classes: number): tf.Tensor {
+function targets(y: Targets, classes: number): tf.Tensor {
+  if (y instanceof Float32Array) return tf.tensor2d(y, [y.length / classes, classes]);
   return classes === 2 ? tf.tensor2d(Float32Array.from(y), [y.length, 1]) : tf.oneHot(tf.tensor1d(y, 'int32'), classes);
 }
 
@@ -137,7 +190,7 @@ function classWeights(y: Int32Array, classes: number): Record<number, number> {
 
 /** Trains with early stopping on validation loss and restores the best epoch's weights. */
 export async function fitNetwork(
-  train: EncodedTrainingSet, val: { x: EncodedRows; y: Int32Array }, shape: ModelShape, architecture: Architecture,
+  train: EncodedSet, val: EncodedSet, shape: ModelShape, architecture: Architecture,
   config: ModelConfig, seed: number, onEpoch?: (log: EpochLog, epochs: number) => void,
 ): Promise<FittedNetwork> {
   return withSeededMathRandom(seed, async () => {
@@ -159,7 +212,7 @@ export async function fitNetwork(
         shuffle: true,
         verbose: 0,
         validationData: [vxs.length === 1 ? vxs[0] : vxs, vys],
-        classWeight: config.classWeight === 'balanced' ? classWeights(train.y, shape.classes) : undefined,
+        classWeight: config.classWeight === 'balanced' && train.y instanceof Int32Array ? classWeights(train.y, shape.classes) : undefined,
         callbacks: {
           onEpochBegin: async () => {
             epochStart = Date.now();
@@ -195,23 +248,26 @@ export async function fitNetwork(
   });
 }
 
-export async function evaluateEncoded(model: tf.LayersModel, set: { x: EncodedRows; y: Int32Array }, labels: string[]): Promise<{ metrics: SplitMetrics; probs: Float32Array }> {
+export async function evaluateEncoded(model: tf.LayersModel, set: EncodedSet, labels: string[]): Promise<{ metrics: SplitMetrics; probs: Float32Array }> {
   const xs = inputTensors(set.x.dense, set.x.denseWidth, set.x.tokens, set.x.sequenceLength, set.x.n);
   try {
-    const probs = await predictProbabilities(model, xs, labels.length);
-    return { metrics: computeMetrics(labels, set.y, probs), probs };
+    const multiLabel = set.y instanceof Float32Array;
+    const probs = await predictProbabilities(model, xs, labels.length, multiLabel);
+    const metrics = set.y instanceof Float32Array ? computeMultiLabelMetrics(labels, set.y, probs) : computeMetrics(labels, set.y, probs);
+    return { metrics, probs };
   } finally {
     xs.forEach((t) => t.dispose());
   }
 }
 
-export function modelShape(pre: Preprocessor, classes: number): ModelShape {
+export function modelShape(pre: Preprocessor, classes: number, multiLabel = false): ModelShape {
   const side = Math.round(Math.sqrt(pre.denseWidth));
   return {
     denseWidth: pre.denseWidth,
     sequenceLength: pre.sequenceLength,
     vocabularySize: pre.vocabularySize,
     classes,
+    multiLabel,
     imageSide: pre.allDenseNumeric && side * side === pre.denseWidth && side >= 4 ? side : null,
   };
 }
@@ -226,13 +282,14 @@ export async function trainModel(rows: LabeledRow[], configInput: unknown, opts:
   const seed = opts.seed ?? DEFAULT_SEED;
   if (opts.outDir) checkOutputDir(opts.outDir);
   const backend = await initBackend();
-  const { labels, splits, cleaning } = prepareData(rows, config, seed);
+  const { labels, multiLabel, splits, cleaning } = prepareData(rows, config, seed);
+  if (multiLabel && opts.findLabelNoise) throw new InputError('the label-noise finder works on single-label snapshots; this one is multi-label');
   const { pre, train: trainSplit } = fitPreprocessing(splits.train, config);
-  const encodedTrain = encodeTrainingSplit(pre, trainSplit, labels);
-  const val = encodeSplit(pre, splits.val, labels);
-  const test = encodeSplit(pre, splits.test, labels);
-  const { set: balanced, report: balance } = balanceTrainingSet(encodedTrain, labels, config.balance, seed);
-  const shape = modelShape(pre, labels.length);
+  const encodedTrain = encodeTargets(pre, trainSplit, labels, multiLabel);
+  const val = encodeTargets(pre, splits.val, labels, multiLabel);
+  const test = encodeTargets(pre, splits.test, labels, multiLabel);
+  const { set: balanced, report: balance } = balanceTargets(encodedTrain, labels, config, seed);
+  const shape = modelShape(pre, labels.length, multiLabel);
   const hasPixels = pre.state().encoders.some((e) => e.kind === 'pixels');
   const architecture = chooseArchitecture(config.model, shape, hasPixels);
   if (architecture === 'cnn' && shape.imageSide === null) throw new InputError('model.architecture "cnn" needs numeric or pixel features that form a square image');
@@ -262,7 +319,7 @@ export async function trainModel(rows: LabeledRow[], configInput: unknown, opts:
     const labelIssues = opts.findLabelNoise ? await findLabelIssues(all, labels, config, seed) : undefined;
     if (!opts.outDir) return { dir: null, labels, metrics, labelIssues };
     const preprocessing: PreprocessingFile = {
-      format: 'trove-model/1', name, task: taskOf(labels.length), architecture, labels, imageSide: shape.imageSide, preprocessing: pre.state(),
+      format: 'trove-model/1', name, task: taskOf(shape), architecture, labels, imageSide: shape.imageSide, preprocessing: pre.state(),
     };
     const lineage: Lineage = {
       name, snapshot: opts.snapshot ?? null, config, seed, networkSeed: opts.networkSeed ?? seed, codeVersion: codeVersion(), backend: backend.name, createdAt: nowIso(),
@@ -275,7 +332,7 @@ export async function trainModel(rows: LabeledRow[], configInput: unknown, opts:
       writeJsonFile(staging, LINEAGE_FILE, lineage);
       if (labelIssues) writeJsonFile(staging, LABEL_ISSUES_FILE, labelIssues);
       writeJsonFile(staging, SPLITS_FILE, { train: splits.train.rows.map((r) => r.id), val: splits.val.rows.map((r) => r.id), test: splits.test.rows.map((r) => r.id) });
-      const curves = testResult ? { labels, truth: test.y, probs: testResult.probs } : null;
+      const curves = testResult ? { labels, positives: positivesPerClass(test.y, labels.length), probs: testResult.probs, multiLabel } : null;
       fs.writeFileSync(path.join(staging, REPORT_FILE), renderReport({ name, lineage, metrics, curves, trials: opts.tuneTrials ?? null }));
     });
     return { dir: opts.outDir, labels, metrics, labelIssues };

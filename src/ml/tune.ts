@@ -1,11 +1,10 @@
 import { initBackend } from './backend.js';
-import { balanceTrainingSet } from './balance.js';
 import { parseTrainConfig, type ModelConfig, type TrainConfig } from './config.js';
 import type { LabeledRow } from './dataset.js';
 import { chooseArchitecture } from './model-builder.js';
 import { seededRandom, type Random } from './random.js';
 import { DEFAULT_SEED } from './config.js';
-import { encodeSplit, evaluateEncoded, fitNetwork, fitPreprocessing, modelShape, prepareData, trainModel, type TrainOptions, type TrainResult } from './train.js';
+import { balanceTargets, encodeTargets, evaluateEncoded, fitNetwork, fitPreprocessing, modelShape, prepareData, trainModel, type TrainOptions, type TrainResult } from './train.js';
 
 export interface TrialParams {
   learningRate: number;
@@ -67,12 +66,11 @@ export async function tune(rows: LabeledRow[], configInput: unknown, opts: Train
   const trialsWanted = opts.trials ?? config.tune.trials;
   const seeds = opts.seeds ?? config.tune.seeds;
   await initBackend();
-  const { labels, splits } = prepareData(rows, config, seed);
+  const { labels, multiLabel, splits } = prepareData(rows, config, seed);
   const { pre, train } = fitPreprocessing(splits.train, config);
-  const encoded = { kind: 'train' as const, ...encodeSplit(pre, train, labels) };
-  const { set } = balanceTrainingSet(encoded, labels, config.balance, seed);
-  const val = encodeSplit(pre, splits.val, labels);
-  const shape = modelShape(pre, labels.length);
+  const { set } = balanceTargets(encodeTargets(pre, train, labels, multiLabel), labels, config, seed);
+  const val = encodeTargets(pre, splits.val, labels, multiLabel);
+  const shape = modelShape(pre, labels.length, multiLabel);
   const hasPixels = pre.state().encoders.some((e) => e.kind === 'pixels');
   const architecture = chooseArchitecture(config.model, shape, hasPixels);
   const random = seededRandom(seed + 1);

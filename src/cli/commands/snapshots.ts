@@ -20,12 +20,12 @@ interface CreateFlags {
 function describe(s: Snapshot): string {
   const d = s.datasheet;
   return [
-    `snapshot ${s.name} (${s.rowCount} rows, ${d.classes} classes)`,
+    `snapshot ${s.name} (${s.rowCount} rows, ${d.task === 'multi-label' ? `multi-label, ${d.classes} labels` : `${d.classes} classes`})`,
     `hash     ${s.contentHash}`,
     `created  ${s.createdAt}`,
     `origin   ${s.origin.kind === 'project' ? `project ${s.origin.project} (${s.origin.policy}${s.origin.minConfidence !== null ? `, min confidence ${s.origin.minConfidence}` : ''})` : `source ${s.origin.source}, label field ${s.origin.labelField}`}`,
     `labels   ${Object.entries(d.labelDistribution).map(([l, n]) => `${l}: ${n}`).join(', ')}`,
-    `excluded unlabeled ${d.excluded.unlabeled}, low confidence ${d.excluded.lowConfidence}, multi-label ${d.excluded.multiLabel}`,
+    `excluded unlabeled ${d.excluded.unlabeled}, low confidence ${d.excluded.lowConfidence}, spans ${d.excluded.spans}`,
     d.agreement ? `agreement mean confidence ${d.agreement.meanConfidence.toFixed(3)}, unanimous ${d.agreement.unanimous}/${d.agreement.annotatedItems}` : 'agreement (labels from the data, no annotators)',
     `fields   ${d.fields.join(', ')}`,
     ...d.sources.map((src) => `source   ${src.name} (${src.kind}, ${src.items} items) licence: ${src.licence ?? 'not recorded'}`),

@@ -6,9 +6,9 @@ import { getSource } from '../../core/sources.js';
 import type { Store } from '../../core/store.js';
 import { nowIso } from '../../core/time.js';
 import { aggregateProject, AGGREGATION_POLICIES, type AggregationPolicy } from '../../labeling/aggregate.js';
-import { labelOf } from '../dataset.js';
+import { labelOf, labelSetKey, labelSetOf } from '../dataset.js';
 import { stableKey } from '../stable-key.js';
-import { fieldNames, labelDistribution, type Datasheet } from './datasheet.js';
+import { fieldNames, labelDistribution, type Datasheet, type SnapshotTask } from './datasheet.js';
 import { checkSnapshotName, insertSnapshot, type Snapshot, type SnapshotOrigin, type SnapshotRow } from './snapshot-store.js';
 
 export type CreateSnapshotInput =
@@ -25,11 +25,13 @@ export async function createSnapshot(store: Store, input: CreateSnapshotInput): 
   const built = 'project' in input ? await fromProject(store, input) : await fromSource(store.db, input);
   if (built.rows.length === 0) throw new InputError(`snapshot "${input.name}" would be empty: no labeled item`);
   const createdAt = nowIso();
+  const distribution = labelDistribution(built.rows, built.task);
   const datasheet: Datasheet = {
     rows: built.rows.length,
+    task: built.task,
     excluded: built.excluded,
-    classes: Object.keys(labelDistribution(built.rows)).length,
-    labelDistribution: labelDistribution(built.rows),
+    classes: Object.keys(distribution).length,
+    labelDistribution: distribution,
     fields: fieldNames(built.rows),
     agreement: built.agreement,
     sources: await describeSources(store.db, built.sourceCounts),
@@ -46,6 +48,7 @@ export function contentHash(rows: SnapshotRow[]): string {
 
 interface Built {
   rows: SnapshotRow[];
+  task: SnapshotTask;
   origin: SnapshotOrigin;
   excluded: Datasheet['excluded'];
   agreement: Datasheet['agreement'];
@@ -63,22 +66,29 @@ function featuresOf(item: Item, labelField?: string): Record<string, unknown> {
 async function fromSource(db: Knex, input: { name: string; source: string; labelField: string }): Promise<Built> {
   const source = await getSource(db, input.source);
   const rows: SnapshotRow[] = [];
+  const labelSets: Array<string[] | null> = [];
   let unlabeled = 0;
   let fieldSeen = false;
   for await (const item of streamItems(db, { sourceId: source.id })) {
     if (input.labelField in item.fields) fieldSeen = true;
-    const label = labelOf(item.fields[input.labelField]);
+    const value = item.fields[input.labelField];
+    const label = labelOf(value);
     if (label === null) {
       unlabeled++;
       continue;
     }
+    labelSets.push(labelSetOf(value));
     rows.push({ itemId: item.id, key: item.key, url: item.url, features: featuresOf(item, input.labelField), label, confidence: null });
   }
   if (!fieldSeen) throw new InputError(`source "${input.source}" has no field "${input.labelField}" on any item (--label-field)`);
+  // A label field holding arrays is multi-label; a lone string among them is a set of one.
+  const task: SnapshotTask = labelSets.some((set) => set !== null) ? 'multi-label' : 'single-label';
+  if (task === 'multi-label') rows.forEach((r, i) => (r.label = labelSetKey(labelSets[i] ?? [r.label])));
   return {
     rows,
+    task,
     origin: { kind: 'source', source: input.source, labelField: input.labelField },
-    excluded: { unlabeled, lowConfidence: 0, multiLabel: 0 },
+    excluded: { unlabeled, lowConfidence: 0, spans: 0 },
     agreement: null,
     sourceCounts: new Map([[source.name, rows.length]]),
   };
@@ -90,7 +100,8 @@ async function fromProject(store: Store, input: { name: string; project: string;
   const min = input.minConfidence ?? 0;
   if (!(min >= 0 && min <= 1)) throw new InputError(`--min-confidence must be between 0 and 1, got ${input.minConfidence}`);
   const answers = new Map<number, { label: string; confidence: number; annotations: number }>();
-  const excluded = { unlabeled: 0, lowConfidence: 0, multiLabel: 0 };
+  const excluded = { unlabeled: 0, lowConfidence: 0, spans: 0 };
+  let task: SnapshotTask = 'single-label';
   let confidenceSum = 0;
   let unanimous = 0;
   let annotated = 0;
@@ -98,16 +109,20 @@ async function fromProject(store: Store, input: { name: string; project: string;
     annotated++;
     confidenceSum += a.confidence;
     if (a.confidence >= 1 && a.annotations > 1) unanimous++;
-    if (a.label === null) {
-      if (a.labels || a.spans) excluded.multiLabel++;
-      else excluded.unlabeled++;
+    if (a.spans) {
+      excluded.spans++;
+      continue;
+    }
+    if (a.label === null && !a.labels) {
+      excluded.unlabeled++;
       continue;
     }
     if (a.confidence < min) {
       excluded.lowConfidence++;
       continue;
     }
-    answers.set(a.itemId, { label: a.label, confidence: a.confidence, annotations: a.annotations });
+    if (a.labels) task = 'multi-label';
+    answers.set(a.itemId, { label: a.labels ? labelSetKey(a.labels) : (a.label as string), confidence: a.confidence, annotations: a.annotations });
   }
   const rows: SnapshotRow[] = [];
   const sourceCounts = new Map<string, number>();
@@ -127,6 +142,7 @@ async function fromProject(store: Store, input: { name: string; project: string;
   }
   return {
     rows,
+    task,
     origin: { kind: 'project', project: input.project, policy, minConfidence: input.minConfidence ?? null },
     excluded,
     agreement: annotated ? { meanConfidence: confidenceSum / annotated, unanimous, annotatedItems: annotated } : null,

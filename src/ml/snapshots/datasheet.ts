@@ -1,9 +1,13 @@
+import { labelsOfKey } from '../dataset.js';
 import type { SnapshotRow } from './snapshot-store.js';
 
 /** What a snapshot holds and where it came from, in the spirit of "Datasheets for Datasets". */
 export interface Datasheet {
   rows: number;
-  excluded: { unlabeled: number; lowConfidence: number; multiLabel: number };
+  /** Multi-label rows hold a label set (their `label` is its labelSetKey); absent in older snapshots. */
+  task?: SnapshotTask;
+  /** `spans`: answers of span (NER) projects, which a classifier cannot learn from. */
+  excluded: { unlabeled: number; lowConfidence: number; spans: number };
   classes: number;
   labelDistribution: Record<string, number>;
   fields: string[];
@@ -12,9 +16,12 @@ export interface Datasheet {
   createdAt: string;
 }
 
-export function labelDistribution(rows: SnapshotRow[]): Record<string, number> {
+export type SnapshotTask = 'single-label' | 'multi-label';
+
+/** Rows per class, or for multi-label snapshots rows per label (a row counts once for each of its labels). */
+export function labelDistribution(rows: SnapshotRow[], task: SnapshotTask = 'single-label'): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const r of rows) counts[r.label] = (counts[r.label] ?? 0) + 1;
+  for (const r of rows) for (const l of task === 'multi-label' ? labelsOfKey(r.label) : [r.label]) counts[l] = (counts[l] ?? 0) + 1;
   return Object.fromEntries(Object.entries(counts).sort((a, b) => b[1] - a[1]));
 }
 

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { ConflictError, InputError, NotFoundError } from '../../core/errors.js';
 import { fromJsonColumn, toJsonColumn } from '../../core/json-column.js';
 import type { Timestamp } from '../../core/time.js';
-import type { LabeledRow } from '../dataset.js';
+import { labelsOfKey, type LabeledRow } from '../dataset.js';
 import type { Datasheet } from './datasheet.js';
 
 /** Every statement on the snapshot tables. Rows are written once, at creation, and never updated. */
@@ -118,8 +118,10 @@ export async function* streamSnapshotRows(db: Knex, snapshotId: number, pageSize
 export async function loadSnapshotRows(db: Knex, name: string): Promise<{ snapshot: Snapshot; rows: LabeledRow[] }> {
   const snapshot = await getSnapshot(db, name);
   const rows: LabeledRow[] = [];
+  const multiLabel = snapshot.datasheet.task === 'multi-label';
   for await (const r of streamSnapshotRows(db, snapshot.id)) {
-    rows.push({ id: r.itemId, features: r.features, label: r.label, group: r.url ? r.url.replace(/#.*$/, '') : undefined });
+    const group = r.url ? r.url.replace(/#.*$/, '') : undefined;
+    rows.push({ id: r.itemId, features: r.features, label: r.label, ...(multiLabel ? { labels: labelsOfKey(r.label) } : {}), group });
   }
   return { snapshot, rows };
 }
