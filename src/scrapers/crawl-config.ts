@@ -45,6 +45,8 @@ export const crawlConfigSchema = z
     /** With render: pages open at once in the browser; the crawl's concurrency when lower. */
     renderPages: z.number().int().min(1).max(64).default(4),
     leaseMs: z.number().int().min(1000).max(3_600_000).default(120_000),
+    /** Threads that parse pages and run the extraction; 0 parses on the crawl's own thread. Default: cores − 1 (1 to 4). */
+    analyzerThreads: z.number().int().min(0).max(16).optional(),
   })
   .strict();
 

@@ -6,6 +6,7 @@ import { fromJsonColumn, toJsonColumn } from '../core/json-column.js';
 import { nowIso } from '../core/time.js';
 import { crawlConfigSchema, type CrawlConfig } from './crawl-config.js';
 import { Crawler } from './crawler.js';
+import { createPageAnalyzer, defaultAnalyzerThreads } from './extract/page-analyzer.js';
 import { compileRecipe } from './extract/recipe.js';
 import { Frontier, LOCK_SPACE } from './frontier.js';
 import { HostGate } from './host-gate.js';
@@ -60,6 +61,7 @@ async function* runCrawl(config: CrawlConfig, ctx: SourceContext): AsyncGenerato
       })
     : fetcher;
   const robots = new RobotsCache(fetcher, productToken(config.userAgent), config.respectRobots);
+  const analyzer = createPageAnalyzer(config.recipe, recipe, config.analyzerThreads ?? defaultAnalyzerThreads());
   try {
     const fresh = await beginCrawl(ctx, frontier, config, seeds.filter((s) => scope.allows(s)));
     if (fresh && config.sitemaps) await seedFromSitemaps(ctx, frontier, config, seeds, scope, robots, fetcher);
@@ -69,12 +71,13 @@ async function* runCrawl(config: CrawlConfig, ctx: SourceContext): AsyncGenerato
       robots,
       gate: new HostGate(config.hostConcurrency ?? config.concurrency, config.delayMs),
       scope,
-      recipe,
+      analyzer,
       retry: { maxRetries: config.maxRetries, baseDelayMs: config.retryBaseMs, maxDelayMs: config.retryMaxMs },
     });
     yield* crawler.run();
     if (!ctx.signal.aborted) await ctx.flush((trx) => writeCheckpoint(trx, ctx.source.id, { runId: ctx.runId, complete: true, fingerprint: fingerprintOf(config) }));
   } finally {
+    await analyzer.close();
     if (loader !== fetcher) await loader.close();
     await fetcher.close();
   }

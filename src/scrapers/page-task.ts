@@ -1,8 +1,7 @@
 import { errorMessage, RemoteError } from '../core/errors.js';
 import type { RecordInput } from '../core/source.js';
 import type { CrawlConfig } from './crawl-config.js';
-import { analyzePage, parseHtml } from './extract/page-extractor.js';
-import type { CompiledRecipe } from './extract/recipe.js';
+import type { PageAnalyzer } from './extract/page-analyzer.js';
 import type { DiscoveredUrl, FrontierEntry, FrontierOutcome } from './frontier.js';
 import type { HostGate } from './host-gate.js';
 import type { FetchOutcome } from './http-fetcher.js';
@@ -36,7 +35,7 @@ export interface PageTaskDeps {
   robots: RobotsCache;
   gate: HostGate;
   scope: UrlScope;
-  recipe?: CompiledRecipe;
+  analyzer: PageAnalyzer;
   retry: RetryPolicy;
 }
 
@@ -77,9 +76,9 @@ export async function crawlEntry(entry: FrontierEntry, deps: PageTaskDeps, signa
   }
 }
 
-function pageResult(entry: FrontierEntry, page: Extract<FetchOutcome, { kind: 'html' }>, deps: PageTaskDeps): PageResult {
+async function pageResult(entry: FrontierEntry, page: Extract<FetchOutcome, { kind: 'html' }>, deps: PageTaskDeps): Promise<PageResult> {
   const { config } = deps;
-  const { extract, links: found } = analyzePage(parseHtml(page.html), page.url, deps.recipe);
+  const { extract, links: found } = await deps.analyzer.analyze(page.html, page.url);
   const followDepth = entry.depth + 1;
   const links: DiscoveredUrl[] = [];
   if (config.maxDepth === undefined || followDepth <= config.maxDepth) {
