@@ -1,27 +1,8 @@
 import { balanceTrainingSet } from '../../src/ml/balance.js';
 import type { LabeledRow } from '../../src/ml/dataset.js';
-import { kNearestNeighbours } from '../../src/ml/knn.js';
 import { nearDuplicateClusters } from '../../src/ml/preprocess/minhash.js';
 import { seededRandom } from '../../src/ml/random.js';
 import { splitRows } from '../../src/ml/split.js';
-
-function bruteForce(points: Float32Array, n: number, d: number, k: number, q: number): number[] {
-  const dist = Array.from({ length: n }, (_, p) => {
-    let s = 0;
-    for (let j = 0; j < d; j++) s += (points[p * d + j] - points[q * d + j]) ** 2;
-    return { p, s };
-  }).filter((x) => x.p !== q);
-  return dist.sort((a, b) => a.s - b.s).slice(0, k).map((x) => x.p).sort((a, b) => a - b);
-}
-
-test('the k-d tree finds exactly the neighbours a brute-force search finds', () => {
-  const random = seededRandom(5);
-  const n = 2000;
-  const d = 6;
-  const points = Float32Array.from({ length: n * d }, () => random());
-  const found = kNearestNeighbours(points, n, d, 5);
-  for (const q of [0, 17, 999, 1999]) expect(Array.from(found.subarray(q * 5, q * 5 + 5)).sort((a, b) => a - b)).toEqual(bruteForce(points, n, d, 5, q));
-});
 
 test('SMOTE raises every class to the majority count with points between same-class neighbours', () => {
   const random = seededRandom(2);
