@@ -1,6 +1,7 @@
 import { TroveError } from '../core/errors.js';
-import type { GroupResult, RawRecord } from './inference-protocol.js';
+import type { EncodedRows } from '../ml/preprocess/pipeline.js';
 import type { BatchOutcome } from './inference-thread.js';
+import { concatRows } from './record-encoder.js';
 
 export interface BatchingOptions {
   /** Rows in one tensor call; 1 turns batching off (every request is its own call). */
@@ -13,7 +14,6 @@ export interface BatchingOptions {
 
 export interface BatchObserver {
   onBatch(rows: number, inferenceMs: number): void;
-  onQueueDepth(rows: number): void;
 }
 
 /** The queue is full: the client should come back later (503 + Retry-After). */
@@ -29,9 +29,10 @@ export class OverloadedError extends TroveError {
 }
 
 interface Job {
-  records: RawRecord[];
+  rows: EncodedRows;
   enqueuedAt: number;
-  resolve(result: GroupResult): void;
+  /** The job's own rows of the batch's probabilities. */
+  resolve(probabilities: Float32Array): void;
   reject(err: unknown): void;
 }
 
@@ -54,18 +55,18 @@ export class DynamicBatcher {
 
   constructor(
     private readonly opts: BatchingOptions,
-    private readonly run: (groups: RawRecord[][]) => Promise<BatchOutcome>,
+    private readonly run: (rows: EncodedRows) => Promise<BatchOutcome>,
     private readonly observer: BatchObserver,
   ) {}
 
-  submit(records: RawRecord[]): Promise<GroupResult> {
-    if (this.queuedRows > 0 && this.queuedRows + records.length > this.opts.maxQueueRows) {
+  /** Resolves to the rows' class probabilities, row-major. */
+  submit(rows: EncodedRows): Promise<Float32Array> {
+    if (this.queuedRows > 0 && this.queuedRows + rows.n > this.opts.maxQueueRows) {
       return Promise.reject(new OverloadedError(this.queuedRows, 1));
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ records, enqueuedAt: performance.now(), resolve, reject });
-      this.queuedRows += records.length;
-      this.observer.onQueueDepth(this.queuedRows);
+      this.queue.push({ rows, enqueuedAt: performance.now(), resolve, reject });
+      this.queuedRows += rows.n;
       this.schedule();
     });
   }
@@ -101,9 +102,15 @@ export class DynamicBatcher {
     const batch = this.takeBatch();
     this.inFlight++;
     try {
-      const outcome = await this.run(batch.map((job) => job.records));
-      this.observer.onBatch(batch.reduce((n, job) => n + job.records.length, 0), outcome.inferenceMs);
-      batch.forEach((job, i) => job.resolve(outcome.results[i]));
+      const rows = batch.reduce((n, job) => n + job.rows.n, 0);
+      const { probabilities, inferenceMs } = await this.run(concatRows(batch.map((job) => job.rows)));
+      this.observer.onBatch(rows, inferenceMs);
+      const classes = probabilities.length / rows;
+      let offset = 0;
+      for (const job of batch) {
+        job.resolve(probabilities.subarray(offset * classes, (offset + job.rows.n) * classes));
+        offset += job.rows.n;
+      }
     } catch (err) {
       for (const job of batch) job.reject(err);
     } finally {
@@ -119,13 +126,12 @@ export class DynamicBatcher {
     let rows = 0;
     while (this.queue.length > 0) {
       const next = this.queue[0];
-      if (batch.length > 0 && rows + next.records.length > this.opts.maxBatchRows) break;
+      if (batch.length > 0 && rows + next.rows.n > this.opts.maxBatchRows) break;
       batch.push(next);
       this.queue.shift();
-      rows += next.records.length;
+      rows += next.rows.n;
     }
     this.queuedRows -= rows;
-    this.observer.onQueueDepth(this.queuedRows);
     return batch;
   }
 

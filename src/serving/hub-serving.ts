@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { Router, type RequestHandler } from 'express';
+import { Router } from 'express';
 import type { Hub } from '../hub.js';
 import { processSecrets } from '../core/log.js';
 import { modelsRoot } from '../ml/model-registry.js';
@@ -8,7 +8,7 @@ import { ModelCatalog } from './model-catalog.js';
 import { registryDiscovery } from './model-discovery.js';
 import { loadServingConfig, troveVersion } from './serving-config.js';
 import { ServingMetrics } from './serving-metrics.js';
-import { servingRouter } from './serving-router.js';
+import { servingHandler, type ServingHandler } from './serving-router.js';
 
 /**
  * The hub's model server, mounted under /api/serving: the same protocols as `trove serve-model`
@@ -16,8 +16,8 @@ import { servingRouter } from './serving-router.js';
  * first request, so a hub that serves none pays nothing for it.
  */
 export function hubServingRouter(hub: Hub): Router {
-  let router: Promise<RequestHandler> | undefined;
-  const open = async (httpServer: Server | undefined): Promise<RequestHandler> => {
+  let handler: Promise<ServingHandler> | undefined;
+  const open = async (httpServer: Server | undefined): Promise<ServingHandler> => {
     const config = loadServingConfig();
     const apiKey = process.env[config.apiKeyEnv] || undefined;
     processSecrets.add(apiKey);
@@ -31,15 +31,16 @@ export function hubServingRouter(hub: Hub): Router {
     );
     // The models live as long as the HTTP server that serves them: its close unloads them.
     httpServer?.once('close', () => void catalog.close());
-    return servingRouter({ catalog, metrics, log, bodyLimitBytes: config.bodyLimitBytes, apiKey, serverVersion: troveVersion() });
+    return servingHandler({ catalog, metrics, log, bodyLimitBytes: config.bodyLimitBytes, apiKey, serverVersion: troveVersion() });
   };
   const r = Router();
-  r.use(async (req, res, next) => {
-    router ??= open((req.socket as Socket & { server?: Server }).server).catch((err: unknown) => {
-      router = undefined;
+  // The hub's own JSON parser has read the body of a JSON request already: the handler takes it as is.
+  r.use(async (req, res) => {
+    handler ??= open((req.socket as Socket & { server?: Server }).server).catch((err: unknown) => {
+      handler = undefined;
       throw err;
     });
-    (await router)(req, res, next);
+    (await handler)(req, res, req.body);
   });
   return r;
 }

@@ -1,13 +1,15 @@
 import { Worker } from 'node:worker_threads';
 import { TroveError } from '../core/errors.js';
 import type { ModelMetadata } from '../ml/predictor-contract.js';
-import type { GroupResult, InferenceRequest, InferenceResponse, RawRecord } from './inference-protocol.js';
+import type { EncodedRows } from '../ml/preprocess/pipeline.js';
+import type { InferenceRequest, InferenceResponse } from './inference-protocol.js';
 
 type Pending = { resolve: (reply: InferenceResponse & { ok: true }) => void; reject: (err: Error) => void };
 type Payload<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 export interface BatchOutcome {
-  results: GroupResult[];
+  /** Row-major class probabilities, one row per input row. */
+  probabilities: Float32Array;
   inferenceMs: number;
 }
 
@@ -49,10 +51,13 @@ export class InferenceThread {
     return reply.metadata;
   }
 
-  async predict(key: string, groups: RawRecord[][]): Promise<BatchOutcome> {
-    const reply = await this.send({ op: 'predict', key, groups });
-    if (!('results' in reply)) throw new Error('inference thread answered a predict without results');
-    return { results: reply.results, inferenceMs: reply.inferenceMs };
+  /** The rows' buffers move to the inference thread: the caller must not touch them afterwards. */
+  async predict(key: string, rows: EncodedRows): Promise<BatchOutcome> {
+    // Encoded rows always live in plain ArrayBuffers of their own (never shared memory).
+    const transfer = (rows.tokens ? [rows.dense.buffer, rows.tokens.buffer] : [rows.dense.buffer]) as ArrayBuffer[];
+    const reply = await this.send({ op: 'predict', key, rows }, transfer);
+    if (!('probabilities' in reply)) throw new Error('inference thread answered a predict without probabilities');
+    return { probabilities: reply.probabilities, inferenceMs: reply.inferenceMs };
   }
 
   async unload(key: string): Promise<void> {
@@ -71,13 +76,13 @@ export class InferenceThread {
     return this.failure === undefined;
   }
 
-  private send(request: Payload<InferenceRequest>): Promise<InferenceResponse & { ok: true }> {
+  private send(request: Payload<InferenceRequest>, transfer: ArrayBuffer[] = []): Promise<InferenceResponse & { ok: true }> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       if (this.pending.size === 1) this.worker.ref();
-      this.worker.postMessage({ ...request, id } as InferenceRequest);
+      this.worker.postMessage({ ...request, id } as InferenceRequest, transfer);
     });
   }
 

@@ -2,10 +2,12 @@ import fs, { type FSWatcher } from 'node:fs';
 import { errorMessage, InputError, NotFoundError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { ModelMetadata } from '../ml/predictor-contract.js';
+import type { EncodedRows } from '../ml/preprocess/pipeline.js';
 import { DynamicBatcher, OverloadedError, type BatchingOptions } from './batcher.js';
-import type { GroupResult, RawRecord } from './inference-protocol.js';
 import { InferenceThread } from './inference-thread.js';
 import type { ModelDiscovery, VersionSpec } from './model-discovery.js';
+import { PredictionWriter } from './prediction-json.js';
+import { RecordEncoder } from './record-encoder.js';
 import type { ServingMetrics } from './serving-metrics.js';
 
 let nextCatalogId = 1;
@@ -17,6 +19,10 @@ export interface ServedVersion {
   metadata: ModelMetadata;
   loadedAt: string;
   batcher: DynamicBatcher;
+  /** Checks and encodes this version's records on the HTTP thread. */
+  encoder: RecordEncoder;
+  /** Writes this version's predictions as JSON. */
+  writer: PredictionWriter;
 }
 
 export interface CatalogOptions {
@@ -93,10 +99,10 @@ export class ModelCatalog {
     return found;
   }
 
-  /** Queues the records for the next batch of that version. */
-  async predict(served: ServedVersion, records: RawRecord[]): Promise<GroupResult> {
+  /** Queues encoded rows for the next batch of that version; resolves to their class probabilities. */
+  async predict(served: ServedVersion, rows: EncodedRows): Promise<Float32Array> {
     try {
-      return await served.batcher.submit(records);
+      return await served.batcher.submit(rows);
     } catch (err) {
       if (err instanceof OverloadedError) this.metrics.observeRejected(served.model);
       throw err;
@@ -154,7 +160,9 @@ export class ModelCatalog {
   private async load(spec: VersionSpec, strict: boolean): Promise<void> {
     const key = this.keyOf(spec);
     let metadata: ModelMetadata;
+    let encoder: RecordEncoder;
     try {
+      encoder = RecordEncoder.fromArtifact(spec.dir);
       metadata = await this.thread.load(key, spec.dir);
     } catch (err) {
       const reason = errorMessage(err);
@@ -166,14 +174,15 @@ export class ModelCatalog {
     this.failures.delete(spec.dir);
     const batcher = new DynamicBatcher(
       this.opts.batching,
-      (groups) => this.thread.predict(key, groups),
+      (rows) => this.thread.predict(key, rows),
       this.metrics.batchObserver(spec.model, spec.version),
     );
-    const served: ServedVersion = { ...spec, metadata, loadedAt: new Date().toISOString(), batcher };
+    const writer = new PredictionWriter(metadata.labels, spec.version, metadata.task);
+    const served: ServedVersion = { ...spec, metadata, loadedAt: new Date().toISOString(), batcher, encoder, writer };
     let versions = this.models.get(spec.model);
     if (!versions) this.models.set(spec.model, (versions = new Map()));
     versions.set(spec.version, served);
-    this.metrics.versionLoaded(spec.model, spec.version, true);
+    this.metrics.versionLoaded(spec.model, spec.version, () => batcher.depth);
     this.log.info('model version loaded', { model: spec.model, version: spec.version, dir: spec.dir });
   }
 
@@ -181,7 +190,7 @@ export class ModelCatalog {
     const versions = this.models.get(served.model);
     versions?.delete(served.version);
     if (versions?.size === 0) this.models.delete(served.model);
-    this.metrics.versionLoaded(served.model, served.version, false);
+    this.metrics.versionLoaded(served.model, served.version, null);
     await served.batcher.drained();
     if (this.thread.healthy) await this.thread.unload(this.keyOf(served));
     this.log.info('model version retired', { model: served.model, version: served.version });

@@ -1,13 +1,20 @@
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express from 'express';
 import type { Logger } from '../core/log.js';
-import { securityHeaders } from '../server/security-headers.js';
+import { CONTENT_SECURITY_POLICY } from '../server/security-headers.js';
 import { ModelCatalog } from './model-catalog.js';
 import type { ModelDiscovery } from './model-discovery.js';
 import { troveVersion, type ServingConfig } from './serving-config.js';
 import { ServingMetrics } from './serving-metrics.js';
-import { servingRouter } from './serving-router.js';
+import { servingHandler } from './serving-router.js';
+
+/** The hub's security headers, on every answer of the standalone server too. */
+const SECURITY_HEADERS = {
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+};
 
 export interface RunningModelServer {
   url: string;
@@ -33,20 +40,21 @@ export async function startModelServer(discovery: ModelDiscovery, opts: ModelSer
     metrics,
     log,
   );
-  const app = express();
-  app.disable('x-powered-by');
-  app.use(securityHeaders);
   let draining = false;
-  app.use((_req, res, next) => {
-    if (draining) res.setHeader('Connection', 'close');
-    // A keep-alive connection whose last request finishes during shutdown is idle now: let it go.
-    res.on('finish', () => draining && setImmediate(() => server.closeIdleConnections()));
-    next();
+  const handler = servingHandler({
+    catalog,
+    metrics,
+    log,
+    bodyLimitBytes: config.bodyLimitBytes,
+    apiKey: opts.apiKey,
+    serverVersion: troveVersion(),
+    baseHeaders: SECURITY_HEADERS,
+    // An answer sent during shutdown closes its keep-alive connection, so the drain does not wait on idle clients.
+    closing: () => draining,
   });
-  app.use(servingRouter({ catalog, metrics, log, bodyLimitBytes: config.bodyLimitBytes, apiKey: opts.apiKey, serverVersion: troveVersion() }));
   let server: Server;
   try {
-    server = await listen(app, config.port, config.host);
+    server = await listen(http.createServer((req, res) => handler(req, res)), config.port, config.host);
   } catch (err) {
     await catalog.close();
     throw err;
@@ -62,10 +70,13 @@ export async function startModelServer(discovery: ModelDiscovery, opts: ModelSer
   return { url: `http://127.0.0.1:${port}`, port, catalog, close: () => (closing ??= close()) };
 }
 
-function listen(app: express.Express, port: number, host: string): Promise<Server> {
+function listen(server: Server, port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const s = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(s)));
-    s.once('error', reject);
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
   });
 }
 

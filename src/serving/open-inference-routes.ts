@@ -1,11 +1,10 @@
-import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { InputError } from '../core/errors.js';
-import type { InputField, Prediction } from '../ml/predictor-contract.js';
+import type { InputField } from '../ml/predictor-contract.js';
 import { parseInput } from '../server/validate.js';
 import type { RawRecord } from './inference-protocol.js';
 import type { ModelCatalog, ServedVersion } from './model-catalog.js';
-import { parseVersion, predictRecords, tagRequest } from './serving-http.js';
+import { jsonReply, parseVersion, predictRecords, type Reply, type RequestContext } from './serving-http.js';
 
 const OUTPUTS = ['label', 'probabilities'] as const;
 
@@ -29,79 +28,81 @@ type InferBody = z.infer<typeof inferBody>;
 
 /**
  * KServe v2 / Open Inference Protocol: server health and metadata, model metadata and readiness,
- * and `infer`, where every raw field of the record is one input tensor whose first dimension is the batch.
+ * and `infer`, where every raw field of the record is one input tensor whose first dimension is
+ * the batch. Each route takes the path's parameters and answers a Reply.
  */
-export function openInferenceRoutes(catalog: ModelCatalog, serverVersion: string): Router {
-  const r = Router();
-  r.get('/v2', (_req, res) => {
-    tagRequest(res, 'v2_server');
-    res.json({ name: 'trove', version: serverVersion, extensions: [] });
-  });
-  r.get('/v2/health/live', (_req, res) => {
-    tagRequest(res, 'v2_health');
-    res.json({ live: true });
-  });
-  r.get('/v2/health/ready', (_req, res) => {
-    tagRequest(res, 'v2_health');
-    res.status(catalog.ready ? 200 : 503).json({ ready: catalog.ready });
-  });
-  r.get('/v2/models/:model', (req, res) => modelMetadata(catalog, res, req.params.model));
-  r.get('/v2/models/:model/versions/:version', (req, res) =>
-    modelMetadata(catalog, res, req.params.model, parseVersion(req.params.model, req.params.version)),
-  );
-  r.get('/v2/models/:model/ready', (req, res) => modelReady(catalog, res, req.params.model));
-  r.get('/v2/models/:model/versions/:version/ready', (req, res) =>
-    modelReady(catalog, res, req.params.model, parseVersion(req.params.model, req.params.version)),
-  );
-  r.post('/v2/models/:model/infer', async (req, res) => infer(catalog, res, req.params.model, req.body));
-  r.post('/v2/models/:model/versions/:version/infer', async (req, res) =>
-    infer(catalog, res, req.params.model, req.body, parseVersion(req.params.model, req.params.version)),
-  );
-  return r;
-}
+export class OpenInferenceRoutes {
+  constructor(
+    private readonly catalog: ModelCatalog,
+    private readonly serverVersion: string,
+  ) {}
 
-function modelMetadata(catalog: ModelCatalog, res: Response, model: string, version?: number): void {
-  tagRequest(res, 'v2_model', model);
-  const served = catalog.resolve(model, version);
-  const { inputs, labels, task, lineage } = served.metadata;
-  res.json({
-    name: served.model,
-    versions: catalog.versions(model).map((v) => String(v.version)),
-    platform: 'tensorflowjs',
-    inputs: inputs.map((f) => ({ name: f.name, datatype: datatypeOf(f), shape: f.type === 'pixels' ? [-1, f.length ?? -1] : [-1] })),
-    outputs: [
-      { name: 'label', datatype: 'BYTES', shape: [-1] },
-      { name: 'probabilities', datatype: 'FP32', shape: [-1, labels.length] },
-    ],
-    parameters: { version: String(served.version), task, labels, lineage },
-  });
-}
+  server(ctx: RequestContext): Reply {
+    ctx.tag('v2_server');
+    return jsonReply({ name: 'trove', version: this.serverVersion, extensions: [] });
+  }
 
-function modelReady(catalog: ModelCatalog, res: Response, model: string, version?: number): void {
-  tagRequest(res, 'v2_model', model);
-  const served = catalog.resolve(model, version);
-  res.json({ name: served.model, version: String(served.version), ready: catalog.ready });
+  live(ctx: RequestContext): Reply {
+    ctx.tag('v2_health');
+    return jsonReply({ live: true });
+  }
+
+  ready(ctx: RequestContext): Reply {
+    ctx.tag('v2_health');
+    return jsonReply({ ready: this.catalog.ready }, this.catalog.ready ? 200 : 503);
+  }
+
+  modelMetadata(ctx: RequestContext, model: string, versionText?: string): Reply {
+    ctx.tag('v2_model', model);
+    const served = this.catalog.resolve(model, parseVersion(model, versionText));
+    const { inputs, labels, task, lineage } = served.metadata;
+    return jsonReply({
+      name: served.model,
+      versions: this.catalog.versions(model).map((v) => String(v.version)),
+      platform: 'tensorflowjs',
+      inputs: inputs.map((f) => ({ name: f.name, datatype: datatypeOf(f), shape: f.type === 'pixels' ? [-1, f.length ?? -1] : [-1] })),
+      outputs: [
+        { name: 'label', datatype: 'BYTES', shape: [-1] },
+        { name: 'probabilities', datatype: 'FP32', shape: [-1, labels.length] },
+      ],
+      parameters: { version: String(served.version), task, labels, lineage },
+    });
+  }
+
+  modelReady(ctx: RequestContext, model: string, versionText?: string): Reply {
+    ctx.tag('v2_model', model);
+    const served = this.catalog.resolve(model, parseVersion(model, versionText));
+    return jsonReply({ name: served.model, version: String(served.version), ready: this.catalog.ready });
+  }
+
+  async infer(ctx: RequestContext, body: unknown, model: string, versionText?: string): Promise<Reply> {
+    ctx.tag('v2_infer', model);
+    const request = parseInput(inferBody, body, 'inference request');
+    const served = this.catalog.resolve(model, parseVersion(model, versionText));
+    const records = tensorsToRecords(served, request);
+    const { probabilities } = await predictRecords(this.catalog, served, records, (i, f) => `inputs ${f} row ${i}`);
+    const wanted = new Set(request.outputs?.map((o) => o.name) ?? OUTPUTS);
+    const { labels } = served.metadata;
+    const outputs = [
+      { name: 'label', datatype: 'BYTES', shape: [records.length], data: served.writer.rowLabels(probabilities).map((l) => (Array.isArray(l) ? JSON.stringify(l) : l)) },
+      { name: 'probabilities', datatype: 'FP32', shape: [records.length, labels.length], data: Array.from(probabilities) },
+    ];
+    return jsonReply(
+      {
+        model_name: served.model,
+        model_version: String(served.version),
+        id: request.id ?? ctx.requestId,
+        parameters: { labels },
+        outputs: outputs.filter((t) => wanted.has(t.name as (typeof OUTPUTS)[number])),
+      },
+      200,
+      { 'X-Model-Version': String(served.version) },
+    );
+  }
 }
 
 function datatypeOf(field: InputField): string {
   return field.type === 'numeric' || field.type === 'pixels' ? 'FP32' : 'BYTES';
-}
-
-async function infer(catalog: ModelCatalog, res: Response, model: string, body: unknown, version?: number): Promise<void> {
-  tagRequest(res, 'v2_infer', model);
-  const request = parseInput(inferBody, body, 'inference request');
-  const served = catalog.resolve(model, version);
-  const records = tensorsToRecords(served, request);
-  const { predictions } = await predictRecords(catalog, model, served.version, records, (i, f) => `inputs ${f} row ${i}`);
-  const wanted = new Set(request.outputs?.map((o) => o.name) ?? OUTPUTS);
-  res.setHeader('X-Model-Version', String(served.version));
-  res.json({
-    model_name: served.model,
-    model_version: String(served.version),
-    id: request.id ?? res.locals.requestId,
-    parameters: { labels: served.metadata.labels },
-    outputs: responseTensors(predictions, served.metadata.labels).filter((t) => wanted.has(t.name)),
-  });
 }
 
 /** Input tensors (one per field, first dimension the batch) → one raw record per row. */
@@ -126,21 +127,4 @@ function tensorsToRecords(served: ServedVersion, request: InferBody): RawRecord[
   });
   if (!rows) throw new InputError('the inputs hold no rows (first dimension 0)', { field: 'inputs' });
   return Array.from({ length: rows }, (_, i) => Object.fromEntries(columns.map((c) => [c.name, c.values[i]])));
-}
-
-function responseTensors(predictions: Prediction[], labels: string[]) {
-  return [
-    {
-      name: 'label' as const,
-      datatype: 'BYTES',
-      shape: [predictions.length],
-      data: predictions.map((p) => (Array.isArray(p.label) ? JSON.stringify(p.label) : p.label)),
-    },
-    {
-      name: 'probabilities' as const,
-      datatype: 'FP32',
-      shape: [predictions.length, labels.length],
-      data: predictions.flatMap((p) => labels.map((label) => p.probabilities[label] ?? 0)),
-    },
-  ];
 }

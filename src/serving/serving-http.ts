@@ -1,76 +1,119 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { AuthError, errorMessage, InputError, NotFoundError, TroveError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import type { Prediction } from '../ml/predictor-contract.js';
 import { OverloadedError } from './batcher.js';
 import type { RawRecord } from './inference-protocol.js';
 import type { ModelCatalog, ServedVersion } from './model-catalog.js';
-import type { ServingMetrics } from './serving-metrics.js';
 
-/** What a route tells the access log and the metrics about the request it answered. */
-export function tagRequest(res: Response, route: string, model?: string): void {
-  res.locals.route = route;
-  if (model !== undefined) res.locals.model = model;
+/** What a route answers: the status, the body text, and headers beyond the usual ones. */
+export interface Reply {
+  status: number;
+  body: string;
+  contentType?: string;
+  headers?: Record<string, string>;
 }
 
-/**
- * Gives every request an id (the caller's X-Request-Id when it sends a sane one), echoes it, and
- * on finish writes one structured log line and the request metrics.
- */
-export function requestTracking(log: Logger, metrics: ServingMetrics): RequestHandler {
-  return (req, res, next) => {
-    const started = process.hrtime.bigint();
-    const given = req.get('x-request-id');
-    const requestId = given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
-    res.locals.requestId = requestId;
-    res.setHeader('X-Request-Id', requestId);
-    res.on('finish', () => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const route = typeof res.locals.route === 'string' ? res.locals.route : 'other';
-      // Names that matched no model stay out of the labels, so random URLs cannot grow the metrics.
-      const model = typeof res.locals.model === 'string' && res.statusCode !== 404 ? res.locals.model : '';
-      metrics.observeRequest(route, model, res.statusCode, seconds);
-      const fields = { requestId, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(seconds * 10000) / 10, route, model: model || undefined };
-      if (res.statusCode >= 500) log.warn('request', fields);
-      else log.info('request', fields);
-    });
-    next();
-  };
+export function jsonReply(value: unknown, status = 200, headers?: Record<string, string>): Reply {
+  return { status, body: JSON.stringify(value), headers };
+}
+
+/** One request as the access log and the metrics see it; routes fill in `route` and `model`. */
+export class RequestContext {
+  readonly started = process.hrtime.bigint();
+  readonly requestId: string;
+  route = 'other';
+  model = '';
+
+  constructor(req: IncomingMessage) {
+    const given = req.headers['x-request-id'];
+    this.requestId = typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+  }
+
+  tag(route: string, model?: string): void {
+    this.route = route;
+    if (model !== undefined) this.model = model;
+  }
+
+  get seconds(): number {
+    return Number(process.hrtime.bigint() - this.started) / 1e9;
+  }
 }
 
 /**
  * Optional API key for the prediction routes: `Authorization: Bearer KEY` or `X-API-Key: KEY`.
  * The comparison takes the same time whatever the guess.
  */
-export function apiKeyGuard(key: string | undefined): RequestHandler {
-  if (!key) return (_req, _res, next) => next();
+export function apiKeyCheck(key: string | undefined): (req: IncomingMessage) => void {
+  if (!key) return () => undefined;
   const expected = Buffer.from(key);
-  return (req, _res, next) => {
-    const header = req.get('authorization');
-    const given = header?.startsWith('Bearer ') ? header.slice(7) : req.get('x-api-key');
+  return (req) => {
+    const header = req.headers.authorization;
+    const apiKeyHeader = req.headers['x-api-key'];
+    const given = header?.startsWith('Bearer ') ? header.slice(7) : typeof apiKeyHeader === 'string' ? apiKeyHeader : undefined;
     const candidate = Buffer.from(given ?? '');
-    const ok = candidate.length === expected.length && timingSafeEqual(candidate, expected);
-    next(ok ? undefined : new AuthError(given ? 'invalid API key' : 'API key required (Authorization: Bearer KEY or X-API-Key)'));
+    if (candidate.length === expected.length && timingSafeEqual(candidate, expected)) return;
+    throw new AuthError(given ? 'invalid API key' : 'API key required (Authorization: Bearer KEY or X-API-Key)');
   };
 }
 
+/** The body is larger than the server takes (413). */
+export class BodyTooLargeError extends TroveError {
+  constructor(limitBytes: number) {
+    super(`request body is too large (limit ${limitBytes} bytes)`, { status: 413, code: 'too_large' });
+  }
+}
+
+/**
+ * The request body as JSON, read as raw bytes up to `limitBytes` (413 past it, told by
+ * Content-Length before reading when the client sends one) and parsed once; no body is undefined.
+ * Past the limit the rest of the upload is read and dropped, so the 413 reaches the client.
+ */
+export function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<unknown> {
+  if (Number(req.headers['content-length']) > limitBytes) return Promise.reject(new BodyTooLargeError(limitBytes));
+  if (req.readableEnded) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      const refused = size > limitBytes;
+      size += chunk.length;
+      if (size <= limitBytes) chunks.push(chunk);
+      else if (!refused) {
+        chunks.length = 0;
+        reject(new BodyTooLargeError(limitBytes));
+      }
+    });
+    req.once('error', reject);
+    req.once('end', () => {
+      if (size > limitBytes) return;
+      try {
+        resolve(size === 0 ? undefined : parseJson(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
+      } catch (err) {
+        reject(err);
+      }
+    });
+  });
+}
+
+function parseJson(bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8')) as unknown;
+  } catch (err) {
+    throw new TroveError('request body is not valid JSON', { status: 400, code: 'bad_json', cause: err });
+  }
+}
+
 /** Serving routes answer errors as both protocols do, `{error: "message"}`, plus a code and the field at fault. */
-export function servingErrorHandler(log: Logger): ErrorRequestHandler {
-  return (err, req, res, _next) => {
-    const body = (status: number, code: string, message: string, details?: Record<string, unknown>) =>
-      res.status(status).json({ error: message, code, ...details });
-    const parserError = err as { type?: string };
-    if (parserError.type === 'entity.too.large') return body(413, 'too_large', 'request body is too large');
-    if (parserError.type === 'entity.parse.failed') return body(400, 'bad_json', 'request body is not valid JSON');
-    if (err instanceof OverloadedError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
-    if (err instanceof TroveError) {
-      if (err.status >= 500 && !(err instanceof OverloadedError)) log.error('request failed', { requestId: res.locals.requestId, error: err.message });
-      return body(err.status, err.code, err.message, err.details);
-    }
-    log.error('unexpected error', { requestId: res.locals.requestId, path: req.path, error: errorMessage(err) });
-    return body(500, 'internal', 'internal error');
-  };
+export function errorReply(err: unknown, ctx: RequestContext, path: string, log: Logger): Reply {
+  if (err instanceof TroveError) {
+    const overloaded = err instanceof OverloadedError;
+    if (err.status >= 500 && !overloaded) log.error('request failed', { requestId: ctx.requestId, error: err.message });
+    const headers = overloaded ? { 'Retry-After': String(err.retryAfterSeconds) } : undefined;
+    return jsonReply({ error: err.message, code: err.code, ...err.details }, err.status, headers);
+  }
+  log.error('unexpected error', { requestId: ctx.requestId, path, error: errorMessage(err) });
+  return jsonReply({ error: 'internal error', code: 'internal' }, 500);
 }
 
 /** `3` → 3; anything but a positive whole number is a 404 (no such version). */
@@ -82,7 +125,8 @@ export function parseVersion(model: string, text: string | undefined): number | 
 
 export interface PredictionBatch {
   served: ServedVersion;
-  predictions: Prediction[];
+  /** Row-major class probabilities, one row per record. */
+  probabilities: Float32Array;
 }
 
 /**
@@ -91,16 +135,14 @@ export interface PredictionBatch {
  */
 export async function predictRecords(
   catalog: ModelCatalog,
-  model: string,
-  version: number | undefined,
+  served: ServedVersion,
   records: RawRecord[],
   locate: (index: number, field: string) => string,
 ): Promise<PredictionBatch> {
-  const served = catalog.resolve(model, version);
-  const result = await catalog.predict(served, records);
-  if ('problem' in result) {
-    const { index, field, reason } = result.problem;
+  const encoded = served.encoder.encode(records);
+  if ('problem' in encoded) {
+    const { index, field, reason } = encoded.problem;
     throw new InputError(`${locate(index, field)}: ${reason}`, { field, index });
   }
-  return { served, predictions: result.predictions };
+  return { served, probabilities: await catalog.predict(served, encoded.rows) };
 }

@@ -10,6 +10,8 @@ const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
  */
 export class ServingMetrics {
   readonly registry = new Registry();
+  /** Each served version's queue, read when the metrics are scraped rather than set on every request. */
+  private readonly queues = new Map<string, { labels: { model: string; version: string }; depth: () => number }>();
   private readonly requests = new Counter({
     name: 'trove_serving_requests_total',
     help: 'HTTP requests answered, by route, model and status code',
@@ -37,11 +39,14 @@ export class ServingMetrics {
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
-  private readonly queueDepth = new Gauge({
+  private readonly queueDepth: Gauge<'model' | 'version'> = new Gauge({
     name: 'trove_serving_queue_rows',
     help: 'Rows waiting for a batch',
     labelNames: ['model', 'version'] as const,
     registers: [this.registry],
+    collect: () => {
+      for (const { labels, depth } of this.queues.values()) this.queueDepth.set(labels, depth());
+    },
   });
   private readonly rejected = new Counter({
     name: 'trove_serving_rejected_total',
@@ -69,11 +74,17 @@ export class ServingMetrics {
     this.rejected.inc({ model });
   }
 
-  versionLoaded(model: string, version: number, loaded: boolean): void {
-    if (loaded) this.loaded.set({ model, version: String(version) }, 1);
-    else {
-      this.loaded.remove({ model, version: String(version) });
-      this.queueDepth.remove({ model, version: String(version) });
+  /** A version starts or stops being served; while served, `queueDepth` tells its waiting rows. */
+  versionLoaded(model: string, version: number, queueDepth: (() => number) | null): void {
+    const labels = { model, version: String(version) };
+    const key = `${model}/${version}`;
+    if (queueDepth) {
+      this.loaded.set(labels, 1);
+      this.queues.set(key, { labels, depth: queueDepth });
+    } else {
+      this.loaded.remove(labels);
+      this.queues.delete(key);
+      this.queueDepth.remove(labels);
     }
   }
 
@@ -84,7 +95,6 @@ export class ServingMetrics {
         this.batchRows.observe(labels, rows);
         this.inference.observe(labels, inferenceMs / 1000);
       },
-      onQueueDepth: (rows) => this.queueDepth.set(labels, rows),
     };
   }
 

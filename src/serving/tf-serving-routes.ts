@@ -1,77 +1,67 @@
-import { Router, type Request, type Response } from 'express';
 import { InputError, NotFoundError } from '../core/errors.js';
 import type { RawRecord } from './inference-protocol.js';
 import type { ModelCatalog, ServedVersion } from './model-catalog.js';
-import { parseVersion, predictRecords, tagRequest } from './serving-http.js';
+import { jsonReply, parseVersion, predictRecords, type Reply, type RequestContext } from './serving-http.js';
 
 /**
  * TensorFlow Serving's REST API: model status, metadata and `:predict` with the row form
  * (`instances`) or the column form (`inputs`), on the newest version or `/versions/N`.
+ * Each route takes the path's parameters and answers a Reply.
  */
-export function tfServingRoutes(catalog: ModelCatalog): Router {
-  const r = Router();
+export class TfServingRoutes {
+  constructor(private readonly catalog: ModelCatalog) {}
 
-  r.get('/v1/models/:model', (req, res) => status(catalog, res, req.params.model));
-  r.get('/v1/models/:model/versions/:version', (req, res) => {
-    const { model } = req.params;
-    status(catalog, res, model, parseVersion(model, req.params.version));
-  });
-  r.get('/v1/models/:model/metadata', (req, res) => metadata(catalog, res, req.params.model));
-  r.get('/v1/models/:model/versions/:version/metadata', (req, res) => {
-    const { model } = req.params;
-    metadata(catalog, res, model, parseVersion(model, req.params.version));
-  });
-  r.post('/v1/models/:target', async (req, res) => {
-    const { model, verb } = splitVerb(req.params.target);
-    await predict(catalog, req, res, model, verb);
-  });
-  r.post('/v1/models/:model/versions/:target', async (req, res) => {
-    const { model: version, verb } = splitVerb(req.params.target);
-    await predict(catalog, req, res, req.params.model, verb, parseVersion(req.params.model, version));
-  });
-  return r;
+  list(ctx: RequestContext): Reply {
+    ctx.tag('v1_list');
+    const models = this.catalog.modelNames().map((name) => ({ name, versions: this.catalog.versions(name).map((v) => v.version) }));
+    return jsonReply({ models });
+  }
+
+  status(ctx: RequestContext, model: string, versionText?: string): Reply {
+    ctx.tag('v1_status', model);
+    const version = parseVersion(model, versionText);
+    const versions = version === undefined ? this.catalog.versions(model) : [this.catalog.resolve(model, version)];
+    return jsonReply({
+      model_version_status: versions
+        .slice()
+        .reverse()
+        .map((v) => ({ version: String(v.version), state: 'AVAILABLE', status: { error_code: 'OK', error_message: '' } })),
+    });
+  }
+
+  metadata(ctx: RequestContext, model: string, versionText?: string): Reply {
+    ctx.tag('v1_metadata', model);
+    const served = this.catalog.resolve(model, parseVersion(model, versionText));
+    return jsonReply({
+      model_spec: { name: served.model, signature_name: 'serving_default', version: String(served.version) },
+      metadata: describeVersion(served),
+    });
+  }
+
+  /** `POST /v1/models/NAME:predict` (target `NAME:predict`), or `…/versions/N:predict` (model NAME, target `N:predict`). */
+  async predict(ctx: RequestContext, body: unknown, target: string, model?: string): Promise<Reply> {
+    const split = splitVerb(target);
+    const name = model ?? split.name;
+    ctx.tag('v1_predict', name);
+    if (split.verb !== 'predict') throw new NotFoundError('method', `${split.verb} (this server answers :predict)`);
+    const served = this.catalog.resolve(name, model === undefined ? undefined : parseVersion(name, split.name));
+    const { records, locate } = parsePredictBody(body);
+    const { probabilities } = await predictRecords(this.catalog, served, records, locate);
+    return { status: 200, body: served.writer.tfServingBody(probabilities), headers: { 'X-Model-Version': String(served.version) } };
+  }
 }
 
-/** `iris:predict` → model `iris`, verb `predict`. */
-function splitVerb(target: string): { model: string; verb: string } {
+/** `iris:predict` → name `iris`, verb `predict`. */
+function splitVerb(target: string): { name: string; verb: string } {
   const colon = target.lastIndexOf(':');
   if (colon < 0) throw new NotFoundError('route', `POST ${target} (expected NAME:predict)`);
-  return { model: target.slice(0, colon), verb: target.slice(colon + 1) };
-}
-
-function status(catalog: ModelCatalog, res: Response, model: string, version?: number): void {
-  tagRequest(res, 'v1_status', model);
-  const versions = version === undefined ? catalog.versions(model) : [catalog.resolve(model, version)];
-  res.json({
-    model_version_status: versions
-      .slice()
-      .reverse()
-      .map((v) => ({ version: String(v.version), state: 'AVAILABLE', status: { error_code: 'OK', error_message: '' } })),
-  });
-}
-
-function metadata(catalog: ModelCatalog, res: Response, model: string, version?: number): void {
-  tagRequest(res, 'v1_metadata', model);
-  const served = catalog.resolve(model, version);
-  res.json({
-    model_spec: { name: served.model, signature_name: 'serving_default', version: String(served.version) },
-    metadata: describeVersion(served),
-  });
+  return { name: target.slice(0, colon), verb: target.slice(colon + 1) };
 }
 
 /** What a client needs to build requests: the raw fields, the labels, and where the model came from. */
 export function describeVersion(served: ServedVersion): Record<string, unknown> {
   const { task, inputs, labels, lineage, metrics } = served.metadata;
   return { task, inputs, labels, lineage, metrics, loaded_at: served.loadedAt };
-}
-
-async function predict(catalog: ModelCatalog, req: Request, res: Response, model: string, verb: string, version?: number): Promise<void> {
-  tagRequest(res, 'v1_predict', model);
-  if (verb !== 'predict') throw new NotFoundError('method', `${verb} (this server answers :predict)`);
-  const { records, locate } = parsePredictBody(req.body);
-  const { served, predictions } = await predictRecords(catalog, model, version, records, locate);
-  res.setHeader('X-Model-Version', String(served.version));
-  res.json({ predictions: predictions.map((p) => ({ ...p, model_version: served.version })) });
 }
 
 type Locate = (index: number, field: string) => string;

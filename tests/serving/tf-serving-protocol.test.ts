@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import { tempDir } from '../helpers/stores.js';
 import { modelFolderDiscovery } from '../../src/serving/model-discovery.js';
 import type { RunningModelServer } from '../../src/serving/model-server.js';
@@ -107,6 +108,18 @@ describe('TensorFlow Serving REST protocol', () => {
     expect(body.error).toMatch(/"instances".*"inputs"/);
   });
 
+  it('answers 400 for a body that is not JSON', async () => {
+    const res = await fetch(`${server.url}/v1/models/flowers:predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"instances": [' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: 'bad_json' });
+  });
+
+  it('answers 413 for a streamed body that grows past the size limit without announcing its length', async () => {
+    const { status, body } = await postChunked(`${server.url}/v1/models/flowers:predict`, [JSON.stringify({ instances: Array.from({ length: 100 }, (_, i) => flowerRecord(i)) })]);
+    expect(status).toBe(413);
+    expect(JSON.parse(body)).toMatchObject({ code: 'too_large' });
+  });
+
   it('answers 413 for a body over the size limit', async () => {
     const instances = Array.from({ length: 100 }, (_, i) => flowerRecord(i));
     const { status, body } = await postJson(`${server.url}/v1/models/flowers:predict`, { instances });
@@ -114,6 +127,20 @@ describe('TensorFlow Serving REST protocol', () => {
     expect(body.code).toBe('too_large');
   });
 });
+
+/** A POST with chunked transfer encoding (no Content-Length), as a streaming client sends it. */
+function postChunked(url: string, chunks: string[]): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    for (const chunk of chunks) req.write(chunk);
+    req.end();
+  });
+}
 
 function columnsOf(record: Record<string, unknown>): Record<string, unknown[]> {
   return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, [v]]));

@@ -1,0 +1,98 @@
+import { InputError } from '../core/errors.js';
+import { PREPROCESSING_FILE, readJsonFile, type PreprocessingFile } from '../ml/artifact.js';
+import type { InputField, RecordProblem } from '../ml/predictor-contract.js';
+import { Preprocessor, type EncodedRows } from '../ml/preprocess/pipeline.js';
+import type { RawRecord } from './inference-protocol.js';
+
+/** The first record of a request the model cannot take: where it was, which field, and why. */
+export type IndexedProblem = RecordProblem & { index: number };
+
+/** A request's records, encoded, or the first of them the model cannot take. */
+export type EncodeResult = { rows: EncodedRows } | { problem: IndexedProblem };
+
+/**
+ * One model version's preprocessing on the HTTP thread: checks raw records and encodes them into
+ * the dense rows the network takes, so only a Float32Array crosses to the inference thread. It is
+ * the artifact's own fitted Preprocessor, so the server and `trove evaluate` encode alike.
+ *
+ * Clean records take the quick road: the preprocessor checks every value as it encodes, and a
+ * record whose keys are those of a record already seen whole needs no look for absent fields
+ * (JSON.parse gives the records of one client the same key list). Only when something is wrong
+ * does the full check run, to name the first record and field at fault.
+ */
+export class RecordEncoder {
+  /** The key list of the last record found to hold every input field. */
+  private wholeKeys: string[] = [];
+
+  private constructor(
+    private readonly pre: Preprocessor,
+    private readonly inputs: InputField[],
+  ) {}
+
+  static fromArtifact(dir: string): RecordEncoder {
+    const spec = readJsonFile<PreprocessingFile>(dir, PREPROCESSING_FILE);
+    const pre = Preprocessor.fromState(spec.preprocessing);
+    return new RecordEncoder(pre, pre.inputs());
+  }
+
+  encode(records: RawRecord[]): EncodeResult {
+    if (records.every((record) => this.holdsEveryField(record))) {
+      try {
+        return { rows: this.pre.transform(records) };
+      } catch (err) {
+        if (!(err instanceof InputError)) throw err;
+      }
+    }
+    const problem = this.firstProblem(records);
+    if (!problem) throw new Error('the preprocessor refused records that pass its own checks');
+    return { problem };
+  }
+
+  /** The first record the model cannot take, and why: an absent field first, then the preprocessor's checks. */
+  private firstProblem(records: RawRecord[]): IndexedProblem | null {
+    for (let index = 0; index < records.length; index++) {
+      const problem = this.absentField(records[index]) ?? this.pre.problem(records[index]);
+      if (problem) return { ...problem, index };
+    }
+    return null;
+  }
+
+  private holdsEveryField(record: RawRecord): boolean {
+    const keys = Object.keys(record);
+    if (sameKeys(keys, this.wholeKeys)) return true;
+    if (this.absentField(record)) return false;
+    this.wholeKeys = keys;
+    return true;
+  }
+
+  /**
+   * A field left out of a record is a client mistake (a typo, an old schema), so it is a 400 even
+   * where training would impute it; an explicit null is a missing value, imputed as in training.
+   */
+  private absentField(record: RawRecord): RecordProblem | null {
+    const field = this.inputs.find((f) => !(f.name in record));
+    return field ? { field: field.name, reason: 'is missing (send null to have it imputed as in training)' } : null;
+  }
+}
+
+function sameKeys(a: string[], b: string[]): boolean {
+  if (a.length !== b.length || a.length === 0) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Rows of several requests, one after another, as one tensor call's input. */
+export function concatRows(parts: EncodedRows[]): EncodedRows {
+  if (parts.length === 1) return parts[0];
+  const { denseWidth, sequenceLength } = parts[0];
+  const n = parts.reduce((sum, p) => sum + p.n, 0);
+  const dense = new Float32Array(n * denseWidth);
+  const tokens = parts[0].tokens ? new Int32Array(n * sequenceLength) : null;
+  let row = 0;
+  for (const part of parts) {
+    dense.set(part.dense, row * denseWidth);
+    if (tokens && part.tokens) tokens.set(part.tokens, row * sequenceLength);
+    row += part.n;
+  }
+  return { n, dense, denseWidth, tokens, sequenceLength };
+}
