@@ -4,6 +4,8 @@ import * as crawl from './002_crawl.js';
 import * as labeling from './003_labeling.js';
 import * as ml from './004_ml.js';
 import * as jobs from './006_jobs.js';
+import * as labelingGuarantees from './007_labeling_guarantees.js';
+import * as reviewFlags from './008_review_flags.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so they load the same
@@ -15,6 +17,8 @@ const migrations: Array<[string, Knex.Migration]> = [
   ['003_labeling', labeling],
   ['004_ml', ml],
   ['006_jobs', jobs],
+  ['007_labeling_guarantees', labelingGuarantees],
+  ['008_review_flags', reviewFlags],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Knex.Migration]> = {

@@ -3,6 +3,7 @@
  * 1. Human pace: 200 annotators (each pauses ~2 s on an item before submitting) against a hub on
  *    SQLite in another process; p50/p99 of `next` and of submit.
  * 2. Saturation: 50 connections doing next → submit with no pause; requests/s.
+ *    Both report the hub process's CPU time per request (a shared machine makes latency noisy).
  *    Both check that no item got more than K annotations nor two from one annotator.
  * 3. `next` on a 1,000,000-item project against a 1,000-item one (in process; median and p99).
  * 4. Export of 1,000,000 annotations (JSONL and CSV) in its own process: seconds and peak RSS.
@@ -39,12 +40,13 @@ function summary(values: number[]) {
   return { n: values.length, p50ms: percentile(values, 50), p99ms: percentile(values, 99), maxMs: percentile(values, 100) };
 }
 
-async function startHubProcess(dataDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
+/** The hub in its own process; `stop` resolves to the CPU milliseconds it used (it prints them on SIGTERM). */
+async function startHubProcess(dataDir: string): Promise<{ url: string; stop: () => Promise<number> }> {
   const child = spawn(tsx, [path.join(here, 'server.ts'), dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let buffered = '';
+  child.stdout.on('data', (chunk: Buffer) => (buffered += chunk.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    let buffered = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
+    child.stdout.on('data', () => {
       const m = /listening (\S+)/.exec(buffered);
       if (m) resolve(m[1]);
     });
@@ -53,8 +55,8 @@ async function startHubProcess(dataDir: string): Promise<{ url: string; stop: ()
   return {
     url,
     stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
+      new Promise<number>((resolve) => {
+        child.once('exit', () => resolve(Number(/cpu (\S+)/.exec(buffered)?.[1] ?? NaN)));
         child.kill('SIGTERM');
       }),
   };
@@ -107,13 +109,23 @@ async function loadPhase(dataDir: string, projectName: string, tokens: string[],
   const hubProcess = await startHubProcess(dataDir);
   const load: Load = { next: [], submit: [], errors: new Map(), requests: 0 };
   const started = Date.now();
+  let hubCpuMs = NaN;
   try {
     await Promise.all(tokens.map((t, i) => sleep((i * 2000) / tokens.length).then(() => annotatorLoop(hubProcess.url, projectName, t, pauseMs, started + seconds * 1000, load))));
   } finally {
-    await hubProcess.stop();
+    hubCpuMs = await hubProcess.stop();
   }
   const elapsed = (Date.now() - started) / 1000;
-  return { seconds: Number(elapsed.toFixed(1)), requests: load.requests, requestsPerSec: Math.round(load.requests / elapsed), next: summary(load.next), submit: summary(load.submit), errors: Object.fromEntries(load.errors) };
+  return {
+    seconds: Number(elapsed.toFixed(1)),
+    requests: load.requests,
+    requestsPerSec: Math.round(load.requests / elapsed),
+    next: summary(load.next),
+    submit: summary(load.submit),
+    // On a shared machine this, not latency, says what a request costs.
+    hubCpuMsPerRequest: Number((hubCpuMs / load.requests).toFixed(2)),
+    errors: Object.fromEntries(load.errors),
+  };
 }
 
 async function nextLatency(hub: Hub, projectName: string, annotators: number[], calls: number): Promise<ReturnType<typeof summary>> {

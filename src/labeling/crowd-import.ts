@@ -123,8 +123,6 @@ async function storeAnswer(
     created_at: now,
     updated_at: now,
   });
-  const filled = slot === null ? {} : { filled: trx.raw('filled + 1'), open: trx.raw('(filled + 1) < ?', [project.overlap]) };
-  await trx('tasks').where({ id: task.id }).update({ done: trx.raw('done + 1'), ...filled });
 }
 
 function parseAnswers(format: CrowdImportFormat, text: string, file: string, project: Project): { answers: ParsedAnswer[]; skippedRejected: number } {

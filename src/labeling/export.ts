@@ -4,7 +4,7 @@ import { stringify } from 'csv-stringify';
 import type { Knex } from 'knex';
 import { fromJsonColumn } from '../core/json-column.js';
 import { projectDecider, type AggregatedItem, type AggregationPolicy } from './aggregate.js';
-import { streamAnnotations, streamByItem, type StoredAnnotation } from './annotation-stream.js';
+import { streamAnnotationPages, streamByItem, type StoredAnnotation } from './annotation-stream.js';
 import type { LabelResult } from './label-schema.js';
 import type { Project } from './projects.js';
 
@@ -80,7 +80,43 @@ export async function exportProject(db: Knex, project: Project, opts: ExportOpti
   }
 }
 
-function annotationRecord(project: Project, a: StoredAnnotation, item: ItemInfo) {
+/** Where an item came from: all an annotation row names of its item. */
+interface ItemRef {
+  source: string;
+  key: string;
+}
+
+/**
+ * Source and key of items, a page of ids at a time; source names are read once. Only these two
+ * columns: item text and fields are the bulk of an item and an annotation row does not show them.
+ */
+class ItemRefs {
+  private readonly sources = new Map<number, string>();
+  constructor(private readonly db: Knex) {}
+
+  async load(ids: number[]): Promise<Map<number, ItemRef>> {
+    const rows: Array<{ id: number; key: string; source_id: number }> = await this.db('items').whereIn('id', ids).select('id', 'key', 'source_id');
+    const unknown = [...new Set(rows.map((r) => r.source_id))].filter((id) => !this.sources.has(id));
+    if (unknown.length) for (const s of await this.db('sources').whereIn('id', unknown).select('id', 'name')) this.sources.set(s.id, s.name);
+    return new Map(rows.map((r) => [r.id, { source: this.sources.get(r.source_id) ?? '', key: r.key }]));
+  }
+}
+
+/** Each page of a project's annotations (rejected ones too) with the source and key of their items. */
+async function* annotationPagesWithItems(db: Knex, project: Project): AsyncGenerator<Array<[StoredAnnotation, ItemRef]>> {
+  const refs = new ItemRefs(db);
+  for await (const page of streamAnnotationPages(db, project.id, { includeRejected: true })) {
+    const items = await refs.load([...new Set(page.map((a) => a.itemId))]);
+    const paired: Array<[StoredAnnotation, ItemRef]> = [];
+    for (const a of page) {
+      const item = items.get(a.itemId);
+      if (item) paired.push([a, item]);
+    }
+    yield paired;
+  }
+}
+
+function annotationRecord(project: Project, a: StoredAnnotation, item: ItemRef) {
   return {
     project: project.name,
     annotationId: a.id,
@@ -102,11 +138,14 @@ function annotationRecord(project: Project, a: StoredAnnotation, item: ItemInfo)
   };
 }
 
+// A page is serialised into one string and written at once: one write per 5,000 rows, not per row.
 async function writeAnnotationsJsonl(db: Knex, project: Project, out: Writable): Promise<number> {
   let n = 0;
-  for await (const [a, item] of withItems(db, streamAnnotations(db, project.id, { includeRejected: true }), (a) => a.itemId)) {
-    await write(out, JSON.stringify(annotationRecord(project, a, item)) + '\n');
-    n++;
+  for await (const page of annotationPagesWithItems(db, project)) {
+    let chunk = '';
+    for (const [a, item] of page) chunk += JSON.stringify(annotationRecord(project, a, item)) + '\n';
+    await write(out, chunk);
+    n += page.length;
   }
   return n;
 }
@@ -151,13 +190,28 @@ function flatLabel(result: LabelResult | null | undefined): string {
 
 async function writeAnnotationsCsv(db: Knex, project: Project, out: Writable): Promise<number> {
   const columns = ['annotationId', 'taskId', 'itemId', 'source', 'key', 'annotator', 'annotatorKind', 'label', 'result', 'isGold', 'reviewStatus', 'createdAt'];
-  async function* rows() {
-    for await (const [a, item] of withItems(db, streamAnnotations(db, project.id, { includeRejected: true }), (a) => a.itemId)) {
-      const r = annotationRecord(project, a, item);
-      yield { ...r, label: flatLabel(a.result), result: JSON.stringify(a.result), isGold: a.isGold ? 'true' : 'false' };
+  await write(out, csvLine(columns));
+  let n = 0;
+  for await (const page of annotationPagesWithItems(db, project)) {
+    let chunk = '';
+    for (const [a, item] of page) {
+      chunk += csvLine([a.id, a.taskId, a.itemId, item.source, item.key, a.user, a.userKind, flatLabel(a.result), JSON.stringify(a.result), a.isGold ? 'true' : 'false', a.reviewStatus, a.createdAt]);
     }
+    await write(out, chunk);
+    n += page.length;
   }
-  return writeCsvRows(out, columns, rows());
+  return n;
+}
+
+const CSV_NEEDS_QUOTES = /[",\r\n]/;
+/** One RFC 4180 record: a field is quoted (quotes doubled) only when it holds a comma, quote or line break. */
+function csvLine(fields: Array<string | number | null>): string {
+  let line = '';
+  for (let i = 0; i < fields.length; i++) {
+    const text = fields[i] === null ? '' : String(fields[i]);
+    line += (i ? ',' : '') + (CSV_NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text);
+  }
+  return line + '\n';
 }
 
 async function writeAggregatedCsv(db: Knex, project: Project, policy: AggregationPolicy, out: Writable): Promise<number> {

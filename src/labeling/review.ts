@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Knex } from 'knex';
 import { ConflictError, ForbiddenError, NotFoundError } from '../core/errors.js';
 import { fromJsonColumn, toJsonColumn } from '../core/json-column.js';
+import { decodeCursor, encodeCursor } from '../core/items.js';
 import { nowIso } from '../core/time.js';
 import { validateResult, type LabelResult } from './label-schema.js';
 import type { Project } from './projects.js';
@@ -41,8 +42,11 @@ export async function editAnnotation(db: Knex, project: Project, annotationId: n
   if (a.user_id !== userId) throw new ForbiddenError('you can only edit your own annotations');
   if (a.review_status === 'rejected') throw new ConflictError(`annotation ${annotationId} was rejected and can no longer change`);
   const valid = validateResult(project.schema, result, a.text);
-  await db('annotations')
+  // Conditional on "not rejected": a rejection that lands between the read above and this write
+  // wins, or the rejected answer would count again beside the one that took over its slot.
+  const changed = await db('annotations')
     .where({ id: annotationId })
+    .whereNot('review_status', 'rejected')
     .update({
       result: toJsonColumn(valid),
       review_status: 'pending',
@@ -50,6 +54,7 @@ export async function editAnnotation(db: Knex, project: Project, annotationId: n
       gold_correct: a.is_gold ? isDeepStrictEqual(valid, fromJsonColumn(a.gold_result, null)) : null,
       updated_at: nowIso(),
     });
+  if (!changed) throw new ConflictError(`annotation ${annotationId} was rejected and can no longer change`);
   return getAnnotation(db, annotationId);
 }
 
@@ -66,15 +71,15 @@ export async function reviewAnnotation(db: Knex, project: Project, annotationId:
   const corrected = action === 'correct' ? validateResult(project.schema, result, a.text) : null;
   const status: ReviewStatus = action === 'accept' ? 'accepted' : action === 'reject' ? 'rejected' : 'corrected';
   await db.transaction(async (trx) => {
-    await trx('annotations')
+    // Conditional for the same reason as edits: two reviews racing must not reject twice (and
+    // uncount the item twice) nor undo a rejection whose slot someone else already holds.
+    const changed = await trx('annotations')
       .where({ id: annotationId })
+      .whereNot('review_status', 'rejected')
       .update({ review_status: status, review_result: corrected ? toJsonColumn(corrected) : null, reviewed_by: reviewerId, reviewed_at: nowIso() });
-    if (action === 'reject') {
-      const freed = await trx('assignments').where({ id: a.assignment_id }).whereNotNull('slot').update({ slot: null });
-      await trx('tasks')
-        .where({ id: a.task_id })
-        .update(freed ? { done: trx.raw('done - 1'), filled: trx.raw('filled - 1'), open: true } : { done: trx.raw('done - 1') });
-    }
+    if (!changed) throw new ConflictError(`annotation ${annotationId} is already rejected`);
+    // The triggers of migration 007 uncount the annotation and return its slot to the task.
+    if (action === 'reject') await trx('assignments').where({ id: a.assignment_id }).whereNotNull('slot').update({ slot: null });
   });
   return getAnnotation(db, annotationId);
 }
@@ -88,23 +93,37 @@ export interface AnnotationListOptions {
   status?: ReviewStatus;
   /** Annotations with a smaller id (newest first paging). */
   before?: number;
+  /** The `nextCursor` of the previous page (opaque, as on the other list routes); wins over `before`. */
+  cursor?: string;
   limit?: number;
 }
 
-export async function listAnnotations(db: Knex, project: Project, opts: AnnotationListOptions = {}): Promise<{ annotations: AnnotationWithItem[]; nextBefore: number | null }> {
+export interface AnnotationPage {
+  annotations: AnnotationWithItem[];
+  /** Null on the last page. */
+  nextCursor: string | null;
+  /** The same position as a plain id, for callers that page with `before`. */
+  nextBefore: number | null;
+}
+
+export async function listAnnotations(db: Knex, project: Project, opts: AnnotationListOptions = {}): Promise<AnnotationPage> {
   const limit = opts.limit ?? 50;
+  const before = opts.cursor !== undefined ? decodeCursor(opts.cursor) : opts.before;
+  // One row past the page tells whether another page follows, so the last page says so itself.
   const q = annotationQuery(db)
     .join('items', 'items.id', 'annotations.item_id')
     .select('items.text', 'items.fields', 'items.url')
     .where('annotations.project_id', project.id)
     .orderBy('annotations.id', 'desc')
-    .limit(limit);
+    .limit(limit + 1);
   if (opts.userId !== undefined) q.where('annotations.user_id', opts.userId);
   if (opts.status) q.where('annotations.review_status', opts.status);
-  if (opts.before !== undefined) q.where('annotations.id', '<', opts.before);
+  if (before !== undefined) q.where('annotations.id', '<', before);
   const rows: Array<Parameters<typeof annotationFromRow>[0] & { text: string | null; fields: string; url: string | null }> = await q;
-  const annotations = rows.map((r) => ({ ...annotationFromRow(r), item: { id: r.item_id, text: r.text, fields: fromJsonColumn(r.fields, {}), url: r.url } }));
-  return { annotations, nextBefore: rows.length === limit ? rows[rows.length - 1].id : null };
+  const page = rows.slice(0, limit);
+  const annotations = page.map((r) => ({ ...annotationFromRow(r), item: { id: r.item_id, text: r.text, fields: fromJsonColumn(r.fields, {}), url: r.url } }));
+  const last = rows.length > limit ? page[page.length - 1].id : null;
+  return { annotations, nextCursor: last === null ? null : encodeCursor(last), nextBefore: last };
 }
 
 export interface Progress {

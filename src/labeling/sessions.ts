@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { nowIso, toIso } from '../core/time.js';
 import { randomSecret } from './passwords.js';
-import { getUserById, sha256, type User } from './users.js';
+import { sha256, userFromRow, type User, type UserRow } from './users.js';
 
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 
@@ -28,14 +28,15 @@ export async function openSession(db: Knex, userId: number, projectId: number | 
   return { token, csrfToken };
 }
 
+/** The live session of a cookie with its (enabled) user, in one statement. */
 export async function findSession(db: Knex, token: string): Promise<Session | undefined> {
-  const row: { user_id: number; csrf_token: string; project_id: number | null } | undefined = await db('sessions')
-    .where('token_hash', sha256(token))
-    .where('expires_at', '>', nowIso())
-    .first('user_id', 'csrf_token', 'project_id');
-  if (!row) return undefined;
-  const user = await getUserById(db, row.user_id);
-  return user && { user, csrfToken: row.csrf_token, projectId: row.project_id };
+  const row: (UserRow & { csrf_token: string; project_id: number | null }) | undefined = await db('sessions')
+    .join('users', 'users.id', 'sessions.user_id')
+    .where('sessions.token_hash', sha256(token))
+    .where('sessions.expires_at', '>', nowIso())
+    .where('users.disabled', false)
+    .first('users.*', 'sessions.csrf_token', 'sessions.project_id');
+  return row && { user: userFromRow(row), csrfToken: row.csrf_token, projectId: row.project_id };
 }
 
 export async function closeSession(db: Knex, token: string): Promise<void> {

@@ -19,7 +19,7 @@ export interface User {
   createdAt: Timestamp;
 }
 
-interface UserRow {
+export interface UserRow {
   id: number;
   name: string;
   role: string;
@@ -38,7 +38,7 @@ export const userNameSchema = z
 export const roleSchema = z.enum(ROLES);
 export const MIN_PASSWORD_LENGTH = 8;
 
-function fromRow(row: UserRow): User {
+export function userFromRow(row: UserRow): User {
   return { id: row.id, name: row.name, role: row.role as Role, kind: row.kind as UserKind, externalId: row.external_id, createdAt: row.created_at };
 }
 
@@ -59,7 +59,7 @@ export async function createUser(db: Knex, input: { name: string; role: Role; pa
     .ignore()
     .returning('*');
   if (!rows[0]) throw new ConflictError(`user ${input.name} already exists`);
-  return fromRow(rows[0]);
+  return userFromRow(rows[0]);
 }
 
 export async function setPassword(db: Knex, name: string, password: string): Promise<void> {
@@ -71,18 +71,13 @@ export async function setPassword(db: Knex, name: string, password: string): Pro
 export async function listUsers(db: Knex, opts: { kind?: UserKind } = {}): Promise<User[]> {
   const q = db('users').select('*').orderBy('id');
   if (opts.kind) q.where('kind', opts.kind);
-  return (await q).map(fromRow);
+  return (await q).map(userFromRow);
 }
 
 export async function getUser(db: Knex, name: string): Promise<User> {
   const row: UserRow | undefined = await db('users').where({ name }).first();
   if (!row) throw new NotFoundError('user', name);
-  return fromRow(row);
-}
-
-export async function getUserById(db: Knex, id: number): Promise<User | undefined> {
-  const row: UserRow | undefined = await db('users').where({ id, disabled: false }).first();
-  return row && fromRow(row);
+  return userFromRow(row);
 }
 
 export async function countUsers(db: Knex): Promise<number> {
@@ -94,7 +89,7 @@ export async function countUsers(db: Knex): Promise<number> {
 export async function checkCredentials(db: Knex, name: string, password: string): Promise<User | undefined> {
   const row: UserRow | undefined = await db('users').where({ name, kind: 'human', disabled: false }).first();
   const ok = await verifyPassword(password, row?.password_hash ?? DUMMY_HASH);
-  return row && ok ? fromRow(row) : undefined;
+  return row && ok ? userFromRow(row) : undefined;
 }
 
 // Verifying against a fixed hash when the user does not exist keeps response time from telling names apart.
@@ -113,19 +108,19 @@ export async function userForToken(db: Knex, token: string): Promise<User | unde
     .join('users', 'users.id', 'api_tokens.user_id')
     .where({ 'api_tokens.token_hash': sha256(token), 'users.disabled': false })
     .first('users.*');
-  return row && fromRow(row);
+  return row && userFromRow(row);
 }
 
 /** A crowd worker, created on first sight of its external id (e.g. an MTurk WorkerId or a Prolific PID). */
 export async function crowdWorker(db: Knex, platform: string, externalId: string): Promise<User> {
   const ext = `${platform}:${externalId}`;
   const existing: UserRow | undefined = await db('users').where({ kind: 'crowd', external_id: ext }).first();
-  if (existing) return fromRow(existing);
+  if (existing) return userFromRow(existing);
   const name = `crowd-${sha256(ext).slice(0, 16)}`;
   await db('users').insert({ name, role: 'annotator', kind: 'crowd', external_id: ext, created_at: nowIso() }).onConflict().ignore();
   const row: UserRow | undefined = await db('users').where({ kind: 'crowd', external_id: ext }).first();
   if (!row) throw new ConflictError(`crowd worker ${ext} could not be created`);
-  return fromRow(row);
+  return userFromRow(row);
 }
 
 /**

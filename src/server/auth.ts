@@ -3,8 +3,9 @@ import express, { Router, type Request, type RequestHandler, type Response } fro
 import { z } from 'zod';
 import { AuthError, ForbiddenError, TroveError } from '../core/errors.js';
 import type { Hub } from '../hub.js';
-import { closeSession, findSession, openSession, SESSION_TTL_MS } from '../labeling/sessions.js';
+import { closeSession, findSession, openSession, SESSION_TTL_MS, type Session } from '../labeling/sessions.js';
 import { checkCredentials, userForToken, type Role, type User } from '../labeling/users.js';
+import { TtlCache } from './ttl-cache.js';
 import { parseInput } from './validate.js';
 
 /**
@@ -22,6 +23,25 @@ export interface AuthContext {
 
 // Kept beside the request rather than on it, so Express's own types stay untouched.
 const authByRequest = new WeakMap<Request, AuthContext>();
+
+// Every request resolves its cookie or token; a copy a few seconds old saves that statement on
+// nearly all of them. Logout drops its session at once; a session ended or a user disabled in the
+// store by another process takes effect within this time. Roles are fixed when a user is created.
+const CREDENTIAL_CACHE_MS = 10_000;
+interface CredentialCache {
+  sessions: TtlCache<string, Session>;
+  tokens: TtlCache<string, User>;
+}
+const cacheByHub = new WeakMap<Hub, CredentialCache>();
+
+function credentialCache(hub: Hub): CredentialCache {
+  let cache = cacheByHub.get(hub);
+  if (!cache) {
+    cache = { sessions: new TtlCache(CREDENTIAL_CACHE_MS), tokens: new TtlCache(CREDENTIAL_CACHE_MS) };
+    cacheByHub.set(hub, cache);
+  }
+  return cache;
+}
 
 export const SESSION_COOKIE = 'trove_session';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -108,7 +128,10 @@ export function authRouter(hub: Hub, limiter = new LoginLimiter()): Router {
 
   r.post('/auth/logout', async (req, res) => {
     const token = readCookie(req, SESSION_COOKIE);
-    if (token) await closeSession(db, token);
+    if (token) {
+      credentialCache(hub).sessions.delete(token);
+      await closeSession(db, token);
+    }
     res.clearCookie(SESSION_COOKIE, { path: '/' });
     res.status(204).end();
   });
@@ -124,17 +147,33 @@ export function authRouter(hub: Hub, limiter = new LoginLimiter()): Router {
 /** Resolves the caller; 401 without valid credentials, 403 on a cookie request without its CSRF token. */
 export function requireAuth(hub: Hub): RequestHandler {
   const db = hub.store.db;
+  const cache = credentialCache(hub);
+  // Only found credentials are kept: a refused one is looked up again next time.
+  async function cachedSession(cookie: string): Promise<Session | undefined> {
+    const hit = cache.sessions.get(cookie);
+    if (hit) return hit;
+    const session = await findSession(db, cookie);
+    if (session) cache.sessions.set(cookie, session);
+    return session;
+  }
+  async function cachedTokenUser(bearer: string): Promise<User | undefined> {
+    const hit = cache.tokens.get(bearer);
+    if (hit) return hit;
+    const user = await userForToken(db, bearer);
+    if (user) cache.tokens.set(bearer, user);
+    return user;
+  }
   return async (req, _res, next) => {
     if (authByRequest.has(req)) return next();
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     if (bearer) {
-      const user = await userForToken(db, bearer);
+      const user = await cachedTokenUser(bearer);
       if (!user) throw new AuthError('invalid API token');
       authByRequest.set(req, { user, via: 'token', csrfToken: null, projectId: null });
       return next();
     }
     const cookie = readCookie(req, SESSION_COOKIE);
-    const session = cookie ? await findSession(db, cookie) : undefined;
+    const session = cookie ? await cachedSession(cookie) : undefined;
     if (!session) throw new AuthError();
     if (!SAFE_METHODS.has(req.method) && !sameSecret(req.get('x-csrf-token'), session.csrfToken)) {
       throw new ForbiddenError('missing or wrong x-csrf-token header');

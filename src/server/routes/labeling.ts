@@ -21,8 +21,8 @@
  *   POST /api/tasks/:id/annotations {id: uuid, result: Result}  → 201 {annotation} · replay of the same id 200 {annotation}
  *        409 when you do not hold the task · 422 {error: {message}} when the result breaks the schema
  *   POST /api/tasks/:id/skip                   → 204 · 409 when you do not hold it
- *   GET  /api/projects/:name/my-annotations?before=ID&limit=N  → {annotations: [{annotationId, taskId, item: Item, result,
- *        reviewStatus, createdAt, updatedAt}], nextBefore: number|null}   (newest first)
+ *   GET  /api/projects/:name/my-annotations?cursor=C&limit=N (before=ID also works) → {annotations: [{annotationId, taskId,
+ *        item: Item, result, reviewStatus, createdAt, updatedAt}], nextCursor, nextBefore}   (newest first; null on the last page)
  *   PUT  /api/annotations/:id {result}         → {annotation}  (own annotations only; 422 as above)
  *   GET  /api/projects/:name/progress          → {progress: {items, complete, annotations, mine, leased}}
  *   GET  /api/projects/:name/crowd-status      → {done, quota, completionCode: string|null, goldAccuracy: number|null}
@@ -33,8 +33,8 @@
  *   GET  /api/projects/:name/members           → {members: [{name, role, kind}]}
  *   POST /api/projects/:name/gold {gold: [{itemId, result}]} → {gold: n}
  *   POST /api/projects/:name/priorities {priorities: [{itemId, priority}]} → {updated: n}
- *   GET  /api/projects/:name/annotations?status=pending|accepted|rejected|corrected&user=NAME&before=ID&limit=N
- *        → {annotations: [Annotation & {item: Item}], nextBefore}
+ *   GET  /api/projects/:name/annotations?status=pending|accepted|rejected|corrected&user=NAME&cursor=C&limit=N (before=ID also works)
+ *        → {annotations: [Annotation & {item: Item}], nextCursor, nextBefore} (newest first; null next* on the last page)
  *   POST /api/annotations/:id/review {action: 'accept'|'reject'|'correct', result?: Result} → {annotation}
  *   GET  /api/projects/:name/stats             → ProjectStats (src/labeling/stats.ts): {progress, labels: [{label, count}],
  *        agreement: {cohen: [{a, b, items, kappa}], fleiss, krippendorffAlpha, perLabel: [{label, fleiss, krippendorffAlpha}]},
@@ -61,13 +61,14 @@ import { projectStats } from '../../labeling/stats.js';
 import { getTaskContext, nextTask, skipTask, submitAnnotation } from '../../labeling/tasks.js';
 import { getUser } from '../../labeling/users.js';
 import { currentAuth, requireRole } from '../auth.js';
+import { TtlCache } from '../ttl-cache.js';
 import { parseInput } from '../validate.js';
 
 const idParam = z.coerce.number().int().positive();
 const submitBody = z.object({ id: z.string().min(8).max(100), result: z.unknown() });
 const resultBody = z.object({ result: z.unknown() });
 const reviewBody = z.object({ action: z.enum(REVIEW_ACTIONS), result: z.unknown().optional() });
-const pageQuery = z.object({ before: z.coerce.number().int().positive().optional(), limit: z.coerce.number().int().min(1).max(500).optional() });
+const pageQuery = z.object({ before: z.coerce.number().int().positive().optional(), cursor: z.string().min(1).max(100).optional(), limit: z.coerce.number().int().min(1).max(500).optional() });
 const annotationsQuery = pageQuery.extend({ status: z.enum(['pending', 'accepted', 'rejected', 'corrected']).optional(), user: z.string().min(1).optional() });
 const createBody = z.object({
   name: z.string().min(1),
@@ -91,6 +92,7 @@ const aggregateQuery = z.object({ policy: z.enum(AGGREGATION_POLICIES).optional(
 
 const manager = requireRole('admin', 'manager');
 const PROJECT_CACHE_MS = 1000;
+const MEMBER_CACHE_MS = 60_000;
 
 function isManager(req: Request): boolean {
   const role = currentAuth(req).user.role;
@@ -125,8 +127,18 @@ export function labelingRouter(hub: Hub): Router {
       if (auth.projectId !== project.id) throw new ForbiddenError(`you are not a member of project ${project.name}`);
       return project;
     }
-    if (isManager(req) || (await isMember(db, project.id, auth.user.id))) return project;
+    if (isManager(req) || (await memberOf(project.id, auth.user.id))) return project;
     throw new ForbiddenError(`you are not a member of project ${project.name}`);
+  }
+  // Membership is checked on every next and submit and is never taken away, so a yes is kept
+  // briefly; a no is asked again (the annotator may have just been added).
+  const members = new TtlCache<string, true>(MEMBER_CACHE_MS);
+  async function memberOf(projectId: number, userId: number): Promise<boolean> {
+    const key = `${projectId}:${userId}`;
+    if (members.get(key)) return true;
+    const yes = await isMember(db, projectId, userId);
+    if (yes) members.set(key, true);
+    return yes;
   }
   const projectOf = async (req: Request) => accessible(req, await projectByName(String(req.params.name)));
 
@@ -157,16 +169,17 @@ export function labelingRouter(hub: Hub): Router {
   });
 
   r.post('/tasks/:id/annotations', async (req, res) => {
-    const task = await getTaskContext(db, parseInput(idParam, req.params.id, 'task id'));
+    const user = currentAuth(req).user;
+    const task = await getTaskContext(db, parseInput(idParam, req.params.id, 'task id'), user.id);
     const project = await accessible(req, await projectById(task.projectId));
     const body = parseInput(submitBody, req.body, 'annotation');
-    const outcome = await submitAnnotation(db, project, task, currentAuth(req).user.id, { clientId: body.id, result: body.result });
+    const outcome = await submitAnnotation(db, project, task, user, { clientId: body.id, result: body.result });
     res.status(outcome.replay ? 200 : 201).json({ annotation: outcome.annotation });
   });
 
   r.post('/tasks/:id/skip', async (req, res) => {
     const task = await getTaskContext(db, parseInput(idParam, req.params.id, 'task id'));
-    await accessible(req, await getProjectById(db, task.projectId));
+    await accessible(req, await projectById(task.projectId));
     await skipTask(db, task.id, currentAuth(req).user.id);
     res.status(204).end();
   });
@@ -177,6 +190,7 @@ export function labelingRouter(hub: Hub): Router {
     const page = await listAnnotations(db, project, { ...q, userId: currentAuth(req).user.id });
     res.json({
       annotations: page.annotations.map((a) => ({ annotationId: a.id, taskId: a.taskId, item: a.item, result: a.result, reviewStatus: a.reviewStatus, createdAt: a.createdAt, updatedAt: a.updatedAt })),
+      nextCursor: page.nextCursor,
       nextBefore: page.nextBefore,
     });
   });
