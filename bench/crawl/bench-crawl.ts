@@ -69,9 +69,11 @@ function runJson(cmd: string, args: string[], cwd: string, env: Record<string, s
   });
 }
 
-function troveCrawl(base: string): Promise<Result> {
+/** A Trove crawl; `analyzerThreads` 0 parses on the crawl's own thread (the default uses cores − 1). */
+function troveCrawl(base: string, analyzerThreads?: number): Promise<Result> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trove-bench-crawl-'));
-  return runJson(process.execPath, [path.join(root, 'bench/crawl/trove-crawl.mjs'), base, String(CONC), dataDir], root).finally(() =>
+  const args = [path.join(root, 'bench/crawl/trove-crawl.mjs'), base, String(CONC), dataDir, ...(analyzerThreads === undefined ? [] : [String(analyzerThreads)])];
+  return runJson(process.execPath, args, root).finally(() =>
     fs.rmSync(dataDir, { recursive: true, force: true }),
   );
 }
@@ -94,7 +96,8 @@ const variants: Array<[string, (base: string) => Promise<Result>]> = [
         ['crawlee-fixed', (base: string) => runJson(process.execPath, ['crawlee.mjs', base], peerDir, { CONC: String(CONC), FIXED: '1' })],
       ] as Array<[string, (base: string) => Promise<Result>]>)
     : []),
-  ['trove', troveCrawl],
+  ['trove', (base: string) => troveCrawl(base)],
+  ['trove-one-thread', (base: string) => troveCrawl(base, 0)],
 ];
 
 const results = new Map<string, Result[]>();
@@ -113,9 +116,12 @@ try {
 
 const big = await startSite(BIG_PAGES);
 let bigResult: Result;
+let bigOneThread: Result;
 try {
   bigResult = await troveCrawl(big.base);
   console.error(`# trove ${BIG_PAGES} pages: ${JSON.stringify(bigResult)}`);
+  bigOneThread = await troveCrawl(big.base, 0);
+  console.error(`# trove-one-thread ${BIG_PAGES} pages: ${JSON.stringify(bigOneThread)}`);
 } finally {
   big.stop();
 }
@@ -130,3 +136,5 @@ for (const [name] of variants) {
   console.log(`| ${name} | ${pps} | ${med(name, 'peakRssMB')} | ${name === 'trove' ? '' : (trove / pps).toFixed(2) + 'x'} |`);
 }
 console.log(`\nTrove, ${BIG_PAGES} pages: ${bigResult.pagesPerSec} pages/s, peak RSS ${bigResult.peakRssMB} MB (${PAGES} pages: ${med('trove', 'peakRssMB')} MB)`);
+console.log(`Trove on one thread, ${BIG_PAGES} pages: ${bigOneThread.pagesPerSec} pages/s, peak RSS ${bigOneThread.peakRssMB} MB (${PAGES} pages: ${med('trove-one-thread', 'peakRssMB')} MB)`);
+console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { recipeSchema } from './extract/recipe.js';
+import { recipeSchema } from './extract/recipe-schema.js';
 import { normalizeUrl } from './url-normalize.js';
 
 export const DEFAULT_USER_AGENT = 'TroveBot/0.1 (+data acquisition crawler)';

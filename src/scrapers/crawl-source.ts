@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { workerName } from '../core/run-executor.js';
-import type { RecordInput, SourceContext, SourceKind } from '../core/source.js';
+import type { RecordInput, SourceContext } from '../core/source.js';
 import { fromJsonColumn, toJsonColumn } from '../core/json-column.js';
 import { nowIso } from '../core/time.js';
-import { crawlConfigSchema, type CrawlConfig } from './crawl-config.js';
+import type { CrawlConfig } from './crawl-config.js';
 import { Crawler } from './crawler.js';
 import { createPageAnalyzer, defaultAnalyzerThreads } from './extract/page-analyzer.js';
 import { compileRecipe } from './extract/recipe.js';
@@ -25,22 +25,12 @@ interface CrawlCheckpoint {
 }
 
 /**
- * Web crawling as a source kind. A crawl lives in the frontier until it completes: a run that
- * was cancelled or killed is resumed by the next run; a completed crawl is started afresh (a
- * re-crawl that updates changed pages). Workers joining the same run share its frontier.
+ * One crawl run (src/scrapers/crawl-kind.ts loads this module only when a crawl runs). A crawl
+ * lives in the frontier until it completes: a run that was cancelled or killed is resumed by the
+ * next run; a completed crawl is started afresh (a re-crawl that updates changed pages). Workers
+ * joining the same run share its frontier.
  */
-export const crawlSource: SourceKind<CrawlConfig> = {
-  kind: 'crawl',
-  description: 'crawl web pages (HTTP or headless Chromium) from start URLs',
-  configSchema: crawlConfigSchema,
-  sharedRuns: true,
-  async preflight(config) {
-    if (config.recipe) compileRecipe(config.recipe, 'recipe');
-  },
-  run: runCrawl,
-};
-
-async function* runCrawl(config: CrawlConfig, ctx: SourceContext): AsyncGenerator<RecordInput> {
+export async function* runCrawl(config: CrawlConfig, ctx: SourceContext): AsyncGenerator<RecordInput> {
   const recipe = config.recipe ? compileRecipe(config.recipe, 'recipe') : undefined;
   const seeds = config.startUrls.map((u) => normalizeUrl(u) as string);
   const scope = new UrlScope({ startUrls: seeds, allHosts: config.allHosts, include: config.include, exclude: config.exclude });

@@ -4,7 +4,7 @@ import type { CrawlConfig } from './crawl-config.js';
 import type { DiscoveredUrl, Frontier, FrontierEntry } from './frontier.js';
 import { crawlEntry, type PageResult, type PageTaskDeps } from './page-task.js';
 
-const FLUSH_EVERY_PAGES = 200;
+const FLUSH_EVERY_PAGES = 50;
 const FLUSH_EVERY_MS = 1000;
 const PROGRESS_EVERY_MS = 1000;
 const EXPIRE_EVERY_MS = 10_000;

@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
 import { migrate } from '../../core/store.js';
 import { openHub } from '../../hub.js';
-import { startHubJobs } from '../../jobs/hub-jobs.js';
 import { ensureFirstAdmin } from '../../labeling/users.js';
-import { startServer } from '../../server/serve.js';
 import { globalOptions, output, parseIntOption, withHub } from '../context.js';
 
 export function registerHubCommands(program: Command): void {
@@ -13,6 +11,8 @@ export function registerHubCommands(program: Command): void {
     .option('--port <n>', 'port to listen on', parseIntOption('--port'))
     .option('--queue', 'hand runs to `trove worker` processes through the pg-boss queue (PostgreSQL)')
     .action(async (flags: { port?: number; queue?: boolean }, cmd: Command) => {
+      // The server and the scheduler load only here, so every other command starts lighter.
+      const [{ startHubJobs }, { startServer }] = await Promise.all([import('../../jobs/hub-jobs.js'), import('../../server/serve.js')]);
       const hub = await openHub({ dataDir: globalOptions(cmd).dataDir, port: flags.port });
       const admin = await ensureFirstAdmin(hub.store.db);
       if (admin?.generatedPassword) process.stderr.write(`created the first admin "${admin.name}" with password ${admin.generatedPassword} (shown once)\n`);

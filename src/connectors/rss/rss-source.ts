@@ -1,27 +1,16 @@
 import robotsParserModule from 'robots-parser';
-import { z } from 'zod';
 import { errorMessage, RemoteError } from '../../core/errors.js';
-import type { RecordInput, SourceContext, SourceKind } from '../../core/source.js';
+import type { RecordInput, SourceContext } from '../../core/source.js';
 import { detectCharset, decodeBody } from '../../scrapers/charset.js';
 import { extractPage, parseHtml } from '../../scrapers/extract/page-extractor.js';
 import { HttpClient, describeUrl } from '../http/http-client.js';
-import { DEFAULT_USER_AGENT, sourceOptionsShape } from '../source-options.js';
+import { DEFAULT_USER_AGENT } from '../source-options.js';
+import type { RssConfig } from './rss-config.js';
 import type { FeedEntry } from './feed-parser.js';
 
 // The package is CommonJS exporting a function; its typings declare an ES default export.
 const robotsParser = robotsParserModule as unknown as typeof robotsParserModule.default;
 
-export const rssConfigSchema = z
-  .object({
-    kind: z.literal('rss').optional(),
-    url: z.url({ protocol: /^https?$/ }),
-    fetchArticles: z.boolean().default(false),
-    /** Article fetches per second, per feed (robots.txt Crawl-delay slows it further). */
-    articlesPerSecond: z.number().positive().max(10).default(1),
-    ...sourceOptionsShape,
-  })
-  .strict();
-export type RssConfig = z.infer<typeof rssConfigSchema>;
 
 function plainText(html: string | undefined): string {
   if (!html) return '';
@@ -102,7 +91,8 @@ class ArticleFetcher {
   }
 }
 
-async function* readFeed(config: RssConfig, ctx: SourceContext): AsyncGenerator<RecordInput> {
+/** One read of the feed (src/connectors/rss/rss-kind.ts loads this module only when a feed is read). */
+export async function* readFeed(config: RssConfig, ctx: SourceContext): AsyncGenerator<RecordInput> {
   const userAgent = config.userAgent ?? DEFAULT_USER_AGENT;
   const client = new HttpClient({ userAgent, signal: ctx.signal, log: ctx.log });
   const where = describeUrl(config.url);
@@ -138,10 +128,3 @@ async function* readFeed(config: RssConfig, ctx: SourceContext): AsyncGenerator<
     ctx.progress({ done: ++done, total: feed.entries.length });
   }
 }
-
-export const rssSource: SourceKind<RssConfig> = {
-  kind: 'rss',
-  description: 'entries of an RSS 2.0 or Atom feed, optionally with their linked articles’ main text',
-  configSchema: rssConfigSchema,
-  run: readFeed,
-};

@@ -3,7 +3,6 @@ import type { Worker } from 'node:worker_threads';
 import { RemoteError } from '../../core/errors.js';
 import { startModuleWorker } from '../../core/module-worker.js';
 import type { AnalyzeResponse, PageAnalysis } from './analyzer-protocol.js';
-import { analyzePage, parseHtml } from './page-extractor.js';
 import type { CompiledRecipe } from './recipe.js';
 
 /** Parses a fetched page and extracts its text, fields and links. */
@@ -25,9 +24,14 @@ export function createPageAnalyzer(recipeInput: unknown, recipe: CompiledRecipe 
   return threads > 0 ? new ThreadedAnalyzer(recipeInput, threads) : inlineAnalyzer(recipe);
 }
 
+/** Loads the HTML parser only here: with analyzer threads, the crawl thread never does. */
 function inlineAnalyzer(recipe: CompiledRecipe | undefined): PageAnalyzer {
+  const extractor = import('./page-extractor.js');
   return {
-    analyze: async (html, url) => analyzePage(parseHtml(html), url, recipe),
+    analyze: async (html, url) => {
+      const { analyzePage, parseHtml } = await extractor;
+      return analyzePage(parseHtml(html), url, recipe);
+    },
     close: async () => undefined,
   };
 }
@@ -36,7 +40,7 @@ function inlineAnalyzer(recipe: CompiledRecipe | undefined): PageAnalyzer {
  * A page's DOM lives only while it is analyzed, so a small young generation suffices; V8's default
  * (two 16 MB semi-spaces per thread) would add memory for nothing.
  */
-const ANALYZER_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 };
+const ANALYZER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 128 };
 
 interface Pending {
   resolve: (analysis: PageAnalysis) => void;

@@ -1,41 +1,8 @@
-import { load, type CheerioAPI } from 'cheerio';
-import { z } from 'zod';
+import type { CheerioAPI } from 'cheerio';
+import { select } from 'cheerio-select';
 import { InputError } from '../../core/errors.js';
+import { recipeSchema, type FieldSpec } from './recipe-schema.js';
 import { compileUrlGlob, type UrlGlob } from '../url-scope.js';
-
-const fieldSpecSchema = z.union([
-  z.string().min(1),
-  z
-    .object({
-      selector: z.string().min(1),
-      /** Read this attribute instead of the text; href and src are made absolute. */
-      attribute: z.string().min(1).optional(),
-      /** Every match as an array, instead of the first match. */
-      all: z.boolean().optional(),
-    })
-    .strict(),
-]);
-
-const ruleSchema = z
-  .object({
-    /** URL globs the rule applies to (see src/scrapers/url-scope.ts); every page when absent. */
-    urls: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
-    fields: z.record(z.string().min(1), fieldSpecSchema).optional(),
-    /** A selector whose text replaces the default main text. */
-    text: z.string().min(1).optional(),
-  })
-  .strict();
-
-/**
- * A declarative extraction recipe: per-URL-pattern CSS selectors → fields. Every rule whose
- * URL patterns match a page adds its fields (later rules win on the same name).
- *
- *   { "rules": [ { "urls": "/products/**", "text": ".description",
- *                  "fields": { "price": ".price", "images": { "selector": "img", "attribute": "src", "all": true } } } ] }
- */
-export const recipeSchema = z.object({ rules: z.array(ruleSchema).min(1) }).strict();
-export type Recipe = z.infer<typeof recipeSchema>;
-type FieldSpec = z.infer<typeof fieldSpecSchema>;
 
 interface CompiledField {
   name: string;
@@ -61,26 +28,29 @@ export function compileRecipe(input: unknown, where = 'recipe'): CompiledRecipe 
     const issue = parsed.error.issues[0];
     throw new InputError(`${where}: ${issue?.path.length ? issue.path.join('.') : '(root)'}: ${issue?.message ?? 'invalid'}`);
   }
-  const probe = load('<html></html>');
   const rules = parsed.data.rules.map((rule, i) => {
     const at = `${where}: rules.${i}`;
-    const fields = Object.entries(rule.fields ?? {}).map(([name, spec]) => compileField(name, spec, probe, `${at}.fields.${name}`));
-    if (rule.text) checkSelector(probe, rule.text, `${at}.text`);
+    const fields = Object.entries(rule.fields ?? {}).map(([name, spec]) => compileField(name, spec, `${at}.fields.${name}`));
+    if (rule.text) checkSelector(rule.text, `${at}.text`);
     const urls = rule.urls === undefined ? [] : Array.isArray(rule.urls) ? rule.urls : [rule.urls];
     return { urls: urls.map(compileUrlGlob), fields, text: rule.text };
   });
   return { rules };
 }
 
-function compileField(name: string, spec: FieldSpec, probe: CheerioAPI, where: string): CompiledField {
+function compileField(name: string, spec: FieldSpec, where: string): CompiledField {
   const f = typeof spec === 'string' ? { name, selector: spec, all: false } : { name, selector: spec.selector, attribute: spec.attribute, all: spec.all ?? false };
-  checkSelector(probe, f.selector, `${where}.selector`);
+  checkSelector(f.selector, `${where}.selector`);
   return f;
 }
 
-function checkSelector(probe: CheerioAPI, selector: string, where: string): void {
+/**
+ * Selecting over no nodes parses the selector as cheerio would (cheerio's own pseudo-classes
+ * included) without loading an HTML parser: the crawl thread validates recipes, analyzer threads parse.
+ */
+function checkSelector(selector: string, where: string): void {
   try {
-    probe(selector);
+    select(selector, []);
   } catch (err) {
     throw new InputError(`${where}: invalid CSS selector "${selector}" (${(err as Error).message})`);
   }
