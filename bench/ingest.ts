@@ -22,6 +22,11 @@ interface Result {
   seconds: number;
   rowsPerSec: number;
   peakRssMB: number;
+  /** The import's own CPU time: on a loaded machine, wall time mostly measures the neighbours. */
+  cpuSeconds?: number;
+  rowsPerCpuSec?: number;
+  /** The inserting thread alone (Linux): the file is read and prepared on another thread. */
+  mainThreadCpuSeconds?: number;
 }
 
 const WORDS = ['data', 'label', 'model', 'crawl', 'trove', 'train', 'split', 'item', 'source', 'review', 'gold', 'token'];
@@ -135,6 +140,8 @@ async function main(): Promise<void> {
       JSON.stringify({
         summary: store,
         medianRowsPerSec: Math.round(median(mine.map((x) => x.rowsPerSec))),
+        medianRowsPerCpuSec: Math.round(median(mine.map((x) => x.rowsPerCpuSec ?? 0))),
+        medianMainThreadCpuSeconds: median(mine.map((x) => x.mainThreadCpuSeconds ?? 0)),
         medianPeakRssMB: Math.round(median(mine.map((x) => x.peakRssMB))),
         runs: mine.length,
       }),

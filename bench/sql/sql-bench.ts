@@ -57,7 +57,7 @@ function connectorRun(url: string): Result {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trove-bench-sql-'));
   const env = { ...process.env, TROVE_DATA_DIR: dataDir, TROVE_LOG_LEVEL: 'warn', BENCH_SQL_URL: url } as Record<string, string | undefined>;
   delete env.DATABASE_URL;
-  const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, 'run-sql-once.ts')], { env: env as NodeJS.ProcessEnv, encoding: 'utf8' });
+  const child = spawnSync(process.execPath, [path.join(here, 'run-sql-once.js')], { env: env as NodeJS.ProcessEnv, encoding: 'utf8' });
   fs.rmSync(dataDir, { recursive: true, force: true });
   if (child.status !== 0) throw new Error(`sql run failed: ${child.stderr}`);
   return { run: 'sql-connector', ...(JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}') as Omit<Result, 'run'>) };

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
-import { InputError } from './errors.js';
-import type { Redactor } from './redact.js';
+import type { PiiKind, Redactor } from './redact.js';
 import { insertNewItems } from './item-insert.js';
+import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
+import { prepareItem, type PreparedItem, type PreparedRecords } from './prepare-item.js';
 import type { RunCounts } from './runs.js';
 import type { RecordInput } from './source.js';
 import type { Store } from './store.js';
@@ -17,16 +17,6 @@ export interface IngestEvent {
 }
 export type IngestListener = (trx: Knex.Transaction, event: IngestEvent) => Promise<void>;
 
-interface PreparedItem {
-  key: string;
-  url: string | null;
-  text: string | null;
-  fields: string;
-  content_hash: string;
-  blob_hash: string | null;
-  fetched_at: Timestamp;
-}
-
 export interface IngestOptions {
   sourceId: number;
   runId: number | null;
@@ -34,11 +24,16 @@ export interface IngestOptions {
   listeners?: IngestListener[];
   /** Opt-in PII redaction, applied before anything is hashed or stored. */
   redactor?: Redactor;
+  /**
+   * On SQLite, once a full batch shows this is a bulk write, checkpoint the log from another
+   * thread (see wal-checkpointer.ts). The owner must then call close().
+   */
+  backgroundCheckpoints?: boolean;
 }
 
 /** Rows per lookup or knex insert (bounded by SQLite's bound-parameter limit). */
 const INSERT_CHUNK = 1000;
-/** New items go through insertNewItems, which binds arrays, not one parameter per value. */
+/** New items go through insertNewItems, which is not bound by the parameter limit (COPY, or 100 rows per SQLite statement). */
 const NEW_ITEMS_CHUNK = 5000;
 
 export function emptyCounts(): RunCounts {
@@ -54,31 +49,74 @@ export class Ingestor {
   readonly counts: RunCounts = emptyCounts();
   private buffer = new Map<string, PreparedItem>();
   private readonly batchSize: number;
+  private checkpointer: Promise<WalCheckpointer> | undefined;
 
   constructor(
     private readonly store: Store,
     private readonly opts: IngestOptions,
   ) {
-    // PostgreSQL pays a round trip and a statement per batch, so it gets bigger ones.
-    this.batchSize = opts.batchSize ?? (store.dialect === 'pg' ? 5000 : 1000);
+    // Every batch is a transaction; fewer, larger ones write each touched index page less often.
+    this.batchSize = opts.batchSize ?? 5000;
   }
 
-  async add(input: RecordInput): Promise<void> {
+  /**
+   * Buffers one record, storing the buffer when it is full. Returns a promise only when there is
+   * something to wait for (a raw payload to store, a batch to commit): awaiting every record
+   * would cost more than the rest of the ingest path for small records.
+   */
+  add(input: RecordInput): Promise<void> | undefined {
     const record = this.opts.redactor ? this.opts.redactor.redactRecord(input) : input;
-    const blobHash = record.raw === undefined ? null : await this.store.blobs.put(record.raw);
-    const item = prepareItem(record, blobHash);
+    if (record.raw !== undefined) return this.addWithRaw(record, record.raw);
+    return this.take(prepareItem(record, null));
+  }
+
+  /** Buffers records in order, as add() does for each; whole chunks from a source take no await per record. */
+  addMany(records: readonly RecordInput[], from = 0): Promise<void> | undefined {
+    for (let i = from; i < records.length; i++) {
+      const pending = this.add(records[i]);
+      if (pending) return pending.then(() => this.addMany(records, i + 1));
+    }
+    return undefined;
+  }
+
+  /** Buffers records a source prepared itself (on another thread), as add() does for each. */
+  addPrepared(records: PreparedRecords): Promise<void> | undefined {
+    if (records.redacted && this.opts.redactor) {
+      for (const [kind, n] of Object.entries(records.redacted) as Array<[PiiKind, number]>) this.opts.redactor.counts[kind] += n;
+    }
+    return this.takeAll(records.items, 0);
+  }
+
+  private takeAll(items: readonly PreparedItem[], from: number): Promise<void> | undefined {
+    for (let i = from; i < items.length; i++) {
+      const pending = this.take(items[i]);
+      if (pending) return pending.then(() => this.takeAll(items, i + 1));
+    }
+    return undefined;
+  }
+
+  private async addWithRaw(record: RecordInput, raw: Buffer | string): Promise<void> {
+    const blobHash = await this.store.blobs.put(raw);
+    await this.take(prepareItem(record, blobHash));
+  }
+
+  private take(item: PreparedItem): Promise<void> | undefined {
     this.counts.seen++;
     const pending = this.buffer.get(item.key);
-    if (pending) {
-      if (pending.content_hash === item.content_hash) {
-        this.counts.unchanged++;
-        return;
-      }
-      // The same key twice in one batch: store the first before the second replaces it.
-      await this.flush();
+    if (pending && pending.content_hash === item.content_hash) {
+      this.counts.unchanged++;
+      return undefined;
+    }
+    // A full buffer is committed when the next record arrives, not when it fills: a source that
+    // saves a checkpoint after a full chunk then commits rows and checkpoint in one transaction.
+    // The same key twice in one batch: the first is stored before the second replaces it.
+    if (pending || this.buffer.size >= this.batchSize) {
+      return this.flush().then(() => {
+        this.buffer.set(item.key, item);
+      });
     }
     this.buffer.set(item.key, item);
-    if (this.buffer.size >= this.batchSize) await this.flush();
+    return undefined;
   }
 
   /** Commits buffered records; `alongside` runs in the same transaction (checkpoints use it). */
@@ -86,6 +124,8 @@ export class Ingestor {
     const batch = [...this.buffer.values()];
     this.buffer = new Map();
     if (batch.length === 0 && !alongside) return;
+    if (batch.length >= this.batchSize && this.opts.backgroundCheckpoints && this.store.dialect === 'sqlite') this.checkpointer ??= startWalCheckpointer(this.store);
+    await this.checkpointer;
     const delta = emptyCounts();
     await this.store.db.transaction(async (trx) => {
       const event = await this.upsert(trx, batch, delta);
@@ -99,21 +139,22 @@ export class Ingestor {
     this.counts.unchanged += delta.unchanged;
   }
 
+  /** Stops what the ingest started besides writing (the checkpoint thread); buffered records are not stored. */
+  async close(): Promise<void> {
+    const checkpointer = this.checkpointer;
+    this.checkpointer = undefined;
+    if (checkpointer) await (await checkpointer).stop();
+  }
+
   private async upsert(trx: Knex.Transaction, batch: PreparedItem[], delta: RunCounts): Promise<IngestEvent> {
     const { sourceId, runId } = this.opts;
     const event: IngestEvent = { sourceId, runId, inserted: [], updated: [] };
     const now = nowIso();
     const conflicted: PreparedItem[] = [];
     for (let i = 0; i < batch.length; i += NEW_ITEMS_CHUNK) {
-      const chunk = batch.slice(i, i + NEW_ITEMS_CHUNK);
-      const inserted = await insertNewItems(trx, this.store.dialect, chunk, { sourceId, runId, now });
-      if (inserted.length === chunk.length) {
-        for (const r of inserted) event.inserted.push(r.id);
-        continue;
-      }
-      const insertedKeys = new Set(inserted.map((r) => r.key));
-      for (const r of inserted) event.inserted.push(r.id);
-      for (const it of chunk) if (!insertedKeys.has(it.key)) conflicted.push(it);
+      const outcome = await insertNewItems(trx, this.store.dialect, batch.slice(i, i + NEW_ITEMS_CHUNK), { sourceId, runId, now });
+      for (const id of outcome.insertedIds) event.inserted.push(id);
+      for (const it of outcome.conflicted) conflicted.push(it);
     }
     delta.inserted += event.inserted.length;
     if (conflicted.length) await this.updateExisting(trx, conflicted, delta, event, now);
@@ -143,42 +184,4 @@ export class Ingestor {
     }
     for (let i = 0; i < versions.length; i += INSERT_CHUNK) await trx('item_versions').insert(versions.slice(i, i + INSERT_CHUNK));
   }
-}
-
-/**
- * Normalises a record and hashes its content: url, text, fields (as serialised, in the source's own
- * key order) and the raw payload's hash. Serialising once and hashing that keeps ingest fast.
- */
-function prepareItem(record: RecordInput, blobHash: string | null): PreparedItem {
-  const key = typeof record.key === 'string' ? record.key.trim() : String(record.key ?? '').trim();
-  if (!key) throw new InputError('record has an empty key');
-  const url = record.url ? String(record.url) : null;
-  const text = record.text === undefined || record.text === null ? null : normalizeText(String(record.text));
-  const fields = serializeFields(record.fields ?? {});
-  const contentHash = createHash('sha256')
-    .update(`${url ?? NULL_MARK}${SEP}${text ?? NULL_MARK}${SEP}${fields}${SEP}${blobHash ?? NULL_MARK}`)
-    .digest('hex');
-  return { key, url, text, fields, content_hash: contentHash, blob_hash: blobHash, fetched_at: record.fetchedAt ?? nowIso() };
-}
-
-const SEP = '\u0000';
-const NULL_MARK = '\u0001';
-
-function serializeFields(fields: Record<string, unknown>): string {
-  try {
-    return JSON.stringify(fields);
-  } catch (err) {
-    // JSON.stringify throws on bigint; only then pay for a replacer on every value.
-    if (err instanceof TypeError) return JSON.stringify(fields, jsonReplacer);
-    throw err;
-  }
-}
-
-function normalizeText(text: string): string {
-  return text.replace(/\r\n?/g, '\n').normalize('NFC');
-}
-
-function jsonReplacer(_key: string, value: unknown): unknown {
-  if (typeof value === 'bigint') return value.toString();
-  return value;
 }

@@ -2,11 +2,12 @@ import os from 'node:os';
 import { CancelledError, errorMessage, TroveError } from './errors.js';
 import { Ingestor, type IngestListener } from './ingest.js';
 import { fromJsonColumn, toJsonColumn } from './json-column.js';
+import { PreparedRecords } from './prepare-item.js';
 import { redactorFor } from './redact.js';
 import type { Logger } from './log.js';
 import { addRunError, getRun, type Run, type RunCounts } from './runs.js';
 import { beatAs, claimRunAs, finishAs, joinRun } from './run-workers.js';
-import type { Checkpoint, RunProgress, SourceContext } from './source.js';
+import type { Checkpoint, RecordInput, RunProgress, SourceContext } from './source.js';
 import type { SourceKinds } from './source-kinds.js';
 import { getSourceById } from './sources.js';
 import type { Store } from './store.js';
@@ -52,7 +53,7 @@ export async function executeRun(store: Store, runId: number, opts: ExecuteOptio
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
   const log = opts.log.child({ run: runId, source: source.name });
   const redactor = redactorFor(source.config);
-  const ingestor = new Ingestor(store, { sourceId: source.id, runId, listeners: opts.listeners, batchSize: opts.batchSize, redactor });
+  const ingestor = new Ingestor(store, { sourceId: source.id, runId, listeners: opts.listeners, batchSize: opts.batchSize, redactor, backgroundCheckpoints: true });
   let progress: RunProgress = {};
   const sourceStats: Record<string, number> = {};
   const runStats = () => ({ ...sourceStats, ...redactor?.stats() });
@@ -93,8 +94,9 @@ export async function executeRun(store: Store, runId: number, opts: ExecuteOptio
   let error: string | undefined;
   try {
     const config = opts.kinds.parseConfig(source.kind, source.config, `source ${source.name}`);
-    for await (const record of kind.run(config, ctx)) {
-      await ingestor.add(record);
+    for await (const yielded of kind.run(config, ctx)) {
+      const pending = yielded instanceof PreparedRecords ? ingestor.addPrepared(yielded) : isRecordChunk(yielded) ? ingestor.addMany(yielded) : ingestor.add(yielded);
+      if (pending) await pending;
       if (abort.signal.aborted) break;
     }
     await ingestor.flush();
@@ -109,6 +111,7 @@ export async function executeRun(store: Store, runId: number, opts: ExecuteOptio
     clearInterval(timer);
     opts.signal?.removeEventListener('abort', onOuterAbort);
     await Promise.allSettled(pendingWrites);
+    await ingestor.close().catch((err: unknown) => log.warn('could not stop the ingest checkpoint thread', { error: errorMessage(err) }));
   }
   await finishAs(store.db, runId, worker, { status, counts: ingestor.counts, progress, stats: runStats(), error });
   opts.onProgress?.(progress, ingestor.counts);
@@ -122,6 +125,10 @@ async function flushQuietly(ingestor: Ingestor, log: Logger): Promise<void> {
   } catch (err) {
     log.error('could not store the last batch of the failed run', { error: errorMessage(err) });
   }
+}
+
+function isRecordChunk(yielded: RecordInput | readonly RecordInput[]): yielded is readonly RecordInput[] {
+  return Array.isArray(yielded);
 }
 
 function isAbortError(err: unknown): boolean {

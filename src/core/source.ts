@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { z } from 'zod';
 import type { Logger } from './log.js';
+import type { PreparedRecords } from './prepare-item.js';
 import type { Store } from './store.js';
 import type { Timestamp } from './time.js';
 
@@ -84,7 +85,12 @@ export interface SourceKind<C = unknown> {
   readonly sharedRuns?: boolean;
   /** Checks that need I/O (the file exists, a named column exists), before a run writes anything. */
   preflight?(config: C, ctx: PreflightContext): Promise<void>;
-  run(config: C, ctx: SourceContext): AsyncIterable<RecordInput>;
+  /**
+   * The records, one at a time or in chunks (an array, in order): a source that reads rows in
+   * bulk yields whole chunks, so the ingest path takes no await per record. A source that prepares
+   * records on another thread yields them as PreparedRecords.
+   */
+  run(config: C, ctx: SourceContext): AsyncIterable<RecordInput | readonly RecordInput[] | PreparedRecords>;
 }
 
 export type AnySourceKind = SourceKind<any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -108,6 +108,24 @@ describeEachStore('file import', (get) => {
     expect((await itemsOf(name)).map((i) => i.key)).toEqual(['1', '2', '3']);
   });
 
+  test('a large file is read on a thread of its own, with the same failure, progress and rerun as a small one', async () => {
+    // Above the size from which reading and preparing move to their own thread (4 MiB).
+    const rows = Array.from({ length: 40_000 }, (_, i) => `${i},"row ${i} ${'x'.repeat(100)}",${i % 2 ? 'pos' : 'neg'}`).join('\n');
+    const file = write('large.csv', `id,text,label\n${rows}\n40000,"broken\n`);
+    const { name, run } = await importFile({ path: file, key: 'id', text: 'text', label: 'label' });
+
+    expect(run.status).toBe('failed');
+    expect(run.error).toBe(`${file}:40002: a quoted field is never closed`);
+    expect(run.progress).toMatchObject({ done: 40_000 });
+    expect(await itemsOf(name)).toHaveLength(40_000);
+
+    fs.writeFileSync(file, `id,text,label\n${rows}\n40000,fixed,pos\n`);
+    const rerun = await runSource(get().hub, name);
+
+    expect(rerun).toMatchObject({ status: 'succeeded', inserted: 1, unchanged: 40_000 });
+    expect((await itemsOf(name))[7]).toMatchObject({ key: '7', text: `row 7 ${'x'.repeat(100)}`, fields: { id: 7, label: 'pos' } });
+  });
+
   test('a key, text or label column that does not exist is refused before anything is written', async () => {
     const file = write('cols.csv', 'id,text\n1,a\n');
     const kind = get().hub.kinds.get('file');

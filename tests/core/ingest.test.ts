@@ -1,4 +1,6 @@
-import { Ingestor } from '../../src/core/ingest.js';
+import { Ingestor, type IngestEvent } from '../../src/core/ingest.js';
+import { PreparedRecords, prepareItem } from '../../src/core/prepare-item.js';
+import { Redactor } from '../../src/core/redact.js';
 import { createSource } from '../../src/core/sources.js';
 import { describeEachStore } from '../helpers/stores.js';
 
@@ -95,5 +97,114 @@ describeEachStore('ingest', (get) => {
 
     expect(JSON.parse(row.fields)).toEqual(fields);
     expect(row.fetched_at).toBe('2026-01-02T03:04:05.678Z');
+  });
+
+  test('a batch mixing new and already stored keys inserts only the new ones and reports each new id once', async () => {
+    const { db } = get().hub.store;
+    const source = await newSource();
+    const record = (i: number) => ({ key: `m${i}`, text: `text ${i}` });
+    const storedFirst = Array.from({ length: 34 }, (_, i) => i * 3);
+    await ingest(source.id, storedFirst.map(record));
+    const events: IngestEvent[] = [];
+    const ingestor = new Ingestor(get().hub.store, { sourceId: source.id, runId: null, listeners: [async (_trx, e) => void events.push(e)] });
+    for (let i = 0; i < 250; i++) await ingestor.add(record(i));
+    await ingestor.flush();
+    const newIds = await db('items').where({ source_id: source.id }).whereNotIn('key', storedFirst.map((i) => `m${i}`)).pluck('id');
+
+    expect(ingestor.counts).toMatchObject({ seen: 250, inserted: 216, unchanged: 34, updated: 0 });
+    expect(events.flatMap((e) => e.inserted).sort((a, b) => a - b)).toEqual(newIds.map(Number).sort((a, b) => a - b));
+  });
+
+  test('text with tabs, line breaks, backslashes and escape-like sequences is stored exactly', async () => {
+    const { db } = get().hub.store;
+    const source = await newSource();
+    const text = 'tab\there\r\nnext line\\ back\\slash \\N \\t literal';
+    await ingest(source.id, [{ key: 'key\twith\\tab', text, fields: { note: 'a\nb' } }, { key: 'no-text' }]);
+    const rows = await db('items').where({ source_id: source.id }).orderBy('key');
+
+    expect(rows.map((r) => [r.key, r.text])).toEqual([
+      ['key\twith\\tab', text.replace(/\r\n/g, '\n')],
+      ['no-text', null],
+    ]);
+    expect(JSON.parse(rows[0].fields)).toEqual({ note: 'a\nb' });
+  });
+
+  test('records added as one chunk are stored in order, a repeated key keeping its last content', async () => {
+    const { db } = get().hub.store;
+    const source = await newSource();
+    const ingestor = new Ingestor(get().hub.store, { sourceId: source.id, runId: null, batchSize: 2 });
+    await ingestor.addMany([
+      { key: 'a', text: 'first' },
+      { key: 'b', text: 'b' },
+      { key: 'c', text: 'c' },
+      { key: 'a', text: 'second' },
+      { key: 'd', text: 'd' },
+    ]);
+    await ingestor.flush();
+    const rows = await db('items').where({ source_id: source.id }).orderBy('id');
+
+    expect(rows.map((r) => [r.key, r.text])).toEqual([['a', 'second'], ['b', 'b'], ['c', 'c'], ['d', 'd']]);
+    expect(ingestor.counts).toMatchObject({ seen: 5, inserted: 4, updated: 1 });
+  });
+
+  test('records prepared by the source are stored as added ones would be, and their redaction counts go to the run', async () => {
+    const { db } = get().hub.store;
+    const source = await newSource();
+    const redactor = new Redactor(['email']);
+    const ingestor = new Ingestor(get().hub.store, { sourceId: source.id, runId: null, redactor });
+    const items = [prepareItem({ key: 'a', text: 'mail [EMAIL]' }, null), prepareItem({ key: 'b', text: 'plain' }, null)];
+    await ingestor.addPrepared(new PreparedRecords(items, { email: 1, phone: 0, ip: 0, card: 0 }));
+    await ingestor.flush();
+
+    expect(ingestor.counts).toMatchObject({ seen: 2, inserted: 2 });
+    expect(redactor.stats()).toEqual({ 'redacted.email': 1 });
+    expect(await db('items').where({ source_id: source.id }).orderBy('key').pluck('content_hash')).toEqual(items.map((i) => i.content_hash));
+  });
+
+  test('with background checkpoints, a bulk ingest stores everything and close() gives the store back its own checkpoints', async () => {
+    const { store } = get().hub;
+    const source = await newSource();
+    const ingestor = new Ingestor(store, { sourceId: source.id, runId: null, batchSize: 100, backgroundCheckpoints: true });
+    for (let i = 0; i < 1000; i++) await ingestor.add({ key: `k${i}`, text: `text ${i}` });
+    await ingestor.flush();
+    await ingestor.close();
+
+    expect(Number((await store.db('items').where({ source_id: source.id }).count({ n: '*' }).first())?.n)).toBe(1000);
+    if (store.dialect === 'sqlite') expect(await store.db.raw('PRAGMA wal_autocheckpoint')).toEqual([{ wal_autocheckpoint: 1000 }]);
+  });
+
+  test('bulk ingests running at once share the checkpoint thread; the store checkpoints itself again after the last', async () => {
+    const { store } = get().hub;
+    const [a, b] = [await newSource(), await newSource()];
+    const ingestors = [a, b].map((s) => new Ingestor(store, { sourceId: s.id, runId: null, batchSize: 50, backgroundCheckpoints: true }));
+    for (let i = 0; i < 200; i++) for (const ingestor of ingestors) await ingestor.add({ key: `k${i}` });
+    await Promise.all(ingestors.map((ingestor) => ingestor.flush()));
+    await ingestors[0].close();
+    const whileOneRuns = store.dialect === 'sqlite' ? await store.db.raw('PRAGMA wal_autocheckpoint') : undefined;
+    await ingestors[1].close();
+
+    expect(ingestors.map((ingestor) => ingestor.counts.inserted)).toEqual([200, 200]);
+    if (store.dialect === 'sqlite') {
+      expect(whileOneRuns).toEqual([{ wal_autocheckpoint: 0 }]);
+      expect(await store.db.raw('PRAGMA wal_autocheckpoint')).toEqual([{ wal_autocheckpoint: 1000 }]);
+    }
+  });
+
+  test('text is stored with unified line breaks and composed accents, so equal text hashes equal', async () => {
+    const { db } = get().hub.store;
+    const source = await newSource();
+    await ingest(source.id, [
+      { key: 'crlf', text: 'one\r\ntwo\rthree\tfour' },
+      { key: 'decomposed', text: 'cafe\u0301' },
+      { key: 'composed', text: 'caf\u00e9' },
+    ]);
+    const rows = await db('items').where({ source_id: source.id }).orderBy('key').select('key', 'text', 'content_hash');
+
+    expect(rows.map((r) => [r.key, r.text])).toEqual([
+      ['composed', 'caf\u00e9'],
+      ['crlf', 'one\ntwo\nthree\tfour'],
+      ['decomposed', 'caf\u00e9'],
+    ]);
+    expect(rows[0].content_hash).toBe(rows[2].content_hash);
   });
 });

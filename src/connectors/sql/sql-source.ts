@@ -76,7 +76,7 @@ async function openReader(target: DatabaseTarget, config: SqlConfig, ctx: Source
       // Drivers load on first use, so the CLI does not pay for all three at every start.
       if (target.dialect === 'postgres') return await (await import('./postgres-reader.js')).openPostgresReader(target.url, opts);
       if (target.dialect === 'mysql') return await (await import('./mysql-reader.js')).openMysqlReader(target.url, opts);
-      return (await import('./sqlite-reader.js')).openSqliteReader(target.file as string);
+      return (await import('./sqlite-reader.js')).openSqliteReader(target.file as string, opts);
     } catch (err) {
       const error = databaseError(target, 'cannot connect', err);
       if (!(error instanceof RemoteError && error.transient) || attempt >= CONNECT_ATTEMPTS) throw error;
@@ -122,7 +122,7 @@ function toRecord(row: Record<string, unknown>, config: SqlConfig, target: Datab
  * Rows of one read-only query as items. With `cursor`, rows come in cursor order past the last
  * checkpoint, which is saved with every batch at the last value whose rows are all stored.
  */
-async function* readRows(config: SqlConfig, ctx: SourceContext): AsyncGenerator<RecordInput> {
+async function* readRows(config: SqlConfig, ctx: SourceContext): AsyncGenerator<RecordInput[]> {
   const target = targetOf(config);
   const query = checkReadOnlyQuery(config.query, target.dialect);
   const saved = config.cursor ? await ctx.checkpoint.load<SqlCheckpoint>() : undefined;
@@ -146,16 +146,25 @@ async function* readRows(config: SqlConfig, ctx: SourceContext): AsyncGenerator<
         checkColumns(columns, config, target);
         checked = true;
       }
+      if (ctx.signal.aborted) return;
       let complete: string | number | undefined;
+      const records: RecordInput[] = [];
       for (const row of rows) {
-        if (ctx.signal.aborted) return;
         if (config.cursor) {
           const value = toFieldValue(row[config.cursor]) as string | number;
           if (lastValue !== undefined && value !== lastValue) complete = lastValue;
           lastValue = value;
         }
-        yield toRecord(row, config, target);
+        try {
+          records.push(toRecord(row, config, target));
+        } catch (err) {
+          // The rows before a bad one are stored, as if they had been yielded one by one.
+          if (records.length > 0) yield records;
+          throw err;
+        }
       }
+      // A whole fetched batch at once: the ingest path takes no await per row.
+      yield records;
       done += rows.length;
       ctx.progress({ done });
       if (complete !== undefined) await ctx.checkpoint.save({ cursor: complete } satisfies SqlCheckpoint);

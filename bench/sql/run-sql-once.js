@@ -2,8 +2,11 @@
  * Benchmark child: one run of a `sql` source reading BENCH_SQL_URL into a fresh SQLite store
  * (TROVE_DATA_DIR), then rows/s and peak RSS (sampled during the run and the process maximum) as JSON.
  */
-import { createSource } from '../../src/core/sources.js';
-import { openHub, runSource } from '../../src/hub.js';
+// Loaded as `trove` itself loads them (compiled dist/ when fresh), so RSS is not a TypeScript loader's.
+import { importTrove } from '../../bin/load-trove.js';
+
+const { createSource } = await importTrove('src/core/sources.ts');
+const { openHub, runSource } = await importTrove('src/hub.ts');
 
 const url = process.env.BENCH_SQL_URL;
 if (!url) throw new Error('BENCH_SQL_URL is not set');
@@ -14,7 +17,7 @@ await createSource(hub.store.db, {
   config: { kind: 'sql', url, query: 'SELECT id, title, body, score, category, created_at FROM bench_rows', key: 'id', text: 'body', cursor: 'id' },
 });
 const rssBeforeRun = process.memoryUsage().rss;
-const samples: number[] = [];
+const samples = [];
 const sampler = setInterval(() => samples.push(process.memoryUsage().rss), 250);
 const cpuBefore = process.cpuUsage();
 const started = performance.now();
@@ -25,7 +28,7 @@ const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 clearInterval(sampler);
 await hub.close();
 if (run.status !== 'succeeded') throw new Error(run.error ?? run.status);
-const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+const mb = (bytes) => Math.round(bytes / 1024 / 1024);
 const quarter = Math.floor(samples.length / 4);
 console.log(
   JSON.stringify({

@@ -1,0 +1,70 @@
+import { hash } from 'node:crypto';
+import { InputError } from './errors.js';
+import type { PiiKind } from './redact.js';
+import type { RecordInput } from './source.js';
+import { nowIso, type Timestamp } from './time.js';
+
+/** A record as the ingest path stores it: normalised, its fields serialised, its content hashed. */
+export interface PreparedItem {
+  key: string;
+  url: string | null;
+  text: string | null;
+  fields: string;
+  content_hash: string;
+  blob_hash: string | null;
+  fetched_at: Timestamp;
+}
+
+/**
+ * Records a source has already prepared (redacted first, when the source's config asks for it),
+ * typically on another thread: the ingest path only stores them. `redacted` counts what the
+ * redaction replaced in them, for the run's stats.
+ */
+export class PreparedRecords {
+  constructor(
+    readonly items: readonly PreparedItem[],
+    readonly redacted?: Readonly<Record<PiiKind, number>>,
+  ) {}
+}
+
+/**
+ * Normalises a record and hashes its content: url, text, fields (as serialised, in the source's own
+ * key order) and the raw payload's hash. Serialising once and hashing that keeps ingest fast.
+ * `readAt` is when a record without its own fetch time was read (default: now).
+ */
+export function prepareItem(record: RecordInput, blobHash: string | null, readAt?: Timestamp): PreparedItem {
+  const key = typeof record.key === 'string' ? record.key.trim() : String(record.key ?? '').trim();
+  if (!key) throw new InputError('record has an empty key');
+  const url = record.url ? String(record.url) : null;
+  const text = record.text === undefined || record.text === null ? null : normalizeText(String(record.text));
+  const fields = serializeFields(record.fields ?? {});
+  // crypto.hash is the one-shot form of createHash(…).update(…).digest(…): the same digest, cheaper.
+  const contentHash = hash('sha256', `${url ?? NULL_MARK}${SEP}${text ?? NULL_MARK}${SEP}${fields}${SEP}${blobHash ?? NULL_MARK}`, 'hex');
+  return { key, url, text, fields, content_hash: contentHash, blob_hash: blobHash, fetched_at: record.fetchedAt ?? readAt ?? nowIso() };
+}
+
+const SEP = '\u0000';
+const NULL_MARK = '\u0001';
+
+function serializeFields(fields: Record<string, unknown>): string {
+  try {
+    return JSON.stringify(fields);
+  } catch (err) {
+    // JSON.stringify throws on bigint; only then pay for a replacer on every value.
+    if (err instanceof TypeError) return JSON.stringify(fields, jsonReplacer);
+    throw err;
+  }
+}
+
+/** Printable ASCII, tabs and \n are already normal (NFC, no \r): most text skips both passes. */
+const MAYBE_UNNORMAL = /[^\t\n\x20-\x7e]/;
+
+function normalizeText(text: string): string {
+  if (!MAYBE_UNNORMAL.test(text)) return text;
+  return text.replace(/\r\n?/g, '\n').normalize('NFC');
+}
+
+function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  return value;
+}

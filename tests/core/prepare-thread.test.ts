@@ -1,0 +1,101 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { InputError } from '../../src/core/errors.js';
+import { prepareItem, type PreparedItem } from '../../src/core/prepare-item.js';
+import type { PrepareJob } from '../../src/connectors/file/prepare-protocol.js';
+import { prepareOnThread } from '../../src/connectors/file/prepare-thread.js';
+import { tempDir } from '../helpers/stores.js';
+
+const dir = tempDir('trove-prepare-');
+function write(name: string, content: string | Buffer): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, content);
+  return file;
+}
+
+function csvJob(file: string, overrides: Partial<PrepareJob> = {}): PrepareJob {
+  return { file, format: 'csv', label: file, mapping: { key: 'id', text: 'text', restore: false }, trackLines: false, redact: [], ...overrides };
+}
+
+async function collect(job: PrepareJob): Promise<{ items: PreparedItem[]; redacted: Record<string, number>; error?: unknown }> {
+  const items: PreparedItem[] = [];
+  const redacted: Record<string, number> = {};
+  try {
+    for await (const { records } of prepareOnThread(job)) {
+      items.push(...records.items);
+      for (const [kind, n] of Object.entries(records.redacted ?? {})) redacted[kind] = (redacted[kind] ?? 0) + n;
+    }
+  } catch (error) {
+    return { items, redacted, error };
+  }
+  return { items, redacted };
+}
+
+function rows(count: number): string {
+  return Array.from({ length: count }, (_, i) => `${i + 1},row ${i + 1}`).join('\n');
+}
+
+describe('preparing a file on its own thread', () => {
+  test('yields the items the import on one thread would prepare, hashes included', async () => {
+    const file = write('a.csv', 'id,text,label\n7,"hello\r\nworld",pos\n8,plain,\n');
+    const { items } = await collect(csvJob(file));
+
+    const expected = [
+      prepareItem({ key: '7', text: 'hello\r\nworld', fields: { id: 7, label: 'pos' } }, null),
+      prepareItem({ key: '8', text: 'plain', fields: { id: 8, label: null } }, null),
+    ];
+    expect(items.map(({ fetched_at: _, ...rest }) => rest)).toEqual(expected.map(({ fetched_at: _, ...rest }) => rest));
+  });
+
+  test('reads gzip-compressed files', async () => {
+    const file = write('a.csv.gz', zlib.gzipSync(`id,text\n${rows(3)}\n`));
+    const { items } = await collect(csvJob(file));
+
+    expect(items.map((i) => i.key)).toEqual(['1', '2', '3']);
+  });
+
+  test('a malformed row ends the read with file, line and reason, after every row before it', async () => {
+    const file = write('bad.csv', `id,text\n${rows(5000)}\n5001,"broken\n`);
+    const { items, error } = await collect(csvJob(file));
+
+    expect(items).toHaveLength(5000);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as Error).message).toBe(`${file}:5002: a quoted field is never closed`);
+  });
+
+  test('a row that cannot become a record ends the read after the rows before it', async () => {
+    const file = write('nokey.csv', `id,text\n${rows(2500)}\n,no key\n9,after\n`);
+    const { items, error } = await collect(csvJob(file));
+
+    expect(items).toHaveLength(2500);
+    expect((error as Error).message).toBe(`${file}:2502: key column "id" is empty`);
+  });
+
+  test('redacts before hashing and counts what it replaced', async () => {
+    const file = write('pii.csv', 'id,text\n1,mail ann@example.com\n2,and bob@example.org\n');
+    const { items, redacted } = await collect(csvJob(file, { redact: ['email'] }));
+
+    expect(items.map((i) => i.text)).toEqual(['mail [EMAIL]', 'and [EMAIL]']);
+    expect(items[0].content_hash).toBe(prepareItem({ key: '1', text: 'mail [EMAIL]', fields: { id: 1 } }, null).content_hash);
+    expect(redacted).toEqual({ email: 2, phone: 0, ip: 0, card: 0 });
+  });
+
+  test('without a key column, the line a record starts on is its key', async () => {
+    const file = write('lines.csv', 'a,b\n1,"two\nlines"\n3,4\n');
+    const { items } = await collect(csvJob(file, { mapping: { restore: false }, trackLines: true }));
+
+    expect(items.map((i) => i.key)).toEqual(['2', '4']);
+  });
+
+  test('leaving early stops the thread', async () => {
+    const file = write('long.csv', `id,text\n${rows(50_000)}\n`);
+    let batches = 0;
+    for await (const batch of prepareOnThread(csvJob(file))) {
+      batches += batch.records.items.length > 0 ? 1 : 0;
+      break;
+    }
+
+    expect(batches).toBe(1);
+  });
+});
