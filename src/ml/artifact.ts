@@ -91,16 +91,36 @@ export async function writeAtomically(dir: string, write: (staging: string) => P
   }
 }
 
-/** The package version plus the git commit when the code runs from a checkout. */
+/** The package version plus the git commit when the code runs from a checkout (a worktree too). */
 export function codeVersion(): string {
-  let version = 'unknown';
+  const version = (JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+  const commit = gitCommit(path.join(packageRoot, '.git'));
+  return commit ? `${version}+${commit.slice(0, 12)}` : version;
+}
+
+/**
+ * HEAD's commit, read from the files git keeps: `.git` is a folder, or in a worktree a file naming
+ * the real one, whose refs live in the shared folder named by `commondir`. Null outside a checkout
+ * or when the ref is only in packed-refs.
+ */
+function gitCommit(dotGit: string): string | null {
+  const gitDir = readIfExists(dotGit, true)?.match(/^gitdir: (.+)$/m)?.[1];
+  const dir = gitDir ? path.resolve(packageRoot, gitDir) : dotGit;
+  const head = readIfExists(path.join(dir, 'HEAD'))?.trim();
+  if (!head?.startsWith('ref: ')) return head ?? null;
+  const common = readIfExists(path.join(dir, 'commondir'))?.trim();
+  const ref = head.slice(5);
+  return (readIfExists(path.join(dir, ref)) ?? (common ? readIfExists(path.join(path.resolve(dir, common), ref)) : undefined))?.trim() ?? null;
+}
+
+/** A file's text, or undefined when it (or, with `fileOnly`, a file rather than a folder) is not there. */
+function readIfExists(file: string, fileOnly = false): string | undefined {
   try {
-    version = (JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
-    const head = fs.readFileSync(path.join(packageRoot, '.git', 'HEAD'), 'utf8').trim();
-    const commit = head.startsWith('ref: ') ? fs.readFileSync(path.join(packageRoot, '.git', head.slice(5)), 'utf8').trim() : head;
-    return `${version}+${commit.slice(0, 12)}`;
+    if (fileOnly && !fs.statSync(file).isFile()) return undefined;
+    return fs.readFileSync(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return version;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw err;
   }
 }
