@@ -5,7 +5,7 @@
  * pipeline are reported separately. (2) SMOTE end to end at 10k, 100k and 1M rows (20 features, 10%
  * minority, Gaussian clusters) and the exact neighbour search alone over 100,000 × 20 rows.
  * CPU time is printed beside wall time because the machine is usually shared.
- * `BENCH_ML_PART=training|smote` runs one half.
+ * `BENCH_ML_PART=training|smote` runs one half; `BENCH_ML_EPOCHS` (10) and `BENCH_ML_RUNS` (5) size the training part.
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/ml/backend.js';
@@ -18,8 +18,8 @@ import { seededRandom } from '../../src/ml/random.js';
 import { encodeSplit, fitPreprocessing, modelShape, prepareData, trainModel } from '../../src/ml/train.js';
 import { median } from '../median.js';
 
-const EPOCHS = 3;
-const RUNS = 5;
+const EPOCHS = Number(process.env.BENCH_ML_EPOCHS ?? 10);
+const RUNS = Number(process.env.BENCH_ML_RUNS ?? 5);
 const TRAINING_ROWS = 20_000;
 const TRAINING_FEATURES = 30;
 const CLASSES = 4;

@@ -65,9 +65,16 @@ async function startThread(store: Store): Promise<WalCheckpointer> {
     async stop() {
       worker.postMessage('stop');
       await exited;
+      // A store closed first has no connection left to hand the checkpoints back to.
+      if (!storeIsOpen(store)) return;
       await withConnection(store, (conn) => conn.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`));
     },
   };
+}
+
+/** knex drops its connection pool when the store is destroyed. */
+function storeIsOpen(store: Store): boolean {
+  return (store.db.client as { pool?: unknown }).pool !== undefined;
 }
 
 async function withConnection<T>(store: Store, use: (conn: PragmaConnection) => T): Promise<T> {
