@@ -2,18 +2,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Knex } from 'knex';
 import { from as copyFrom } from 'pg-copy-streams';
+import type { PreparedItem } from './prepare-item.js';
 import type { Dialect } from './store.js';
-
-/** The per-record part of an items row, as the ingest path prepares it. */
-export interface ItemRowInput {
-  key: string;
-  url: string | null;
-  text: string | null;
-  fields: string;
-  content_hash: string;
-  blob_hash: string | null;
-  fetched_at: string;
-}
 
 /** The part shared by every row of one batch. */
 export interface BatchContext {
@@ -23,7 +13,7 @@ export interface BatchContext {
 }
 
 /** What an insert did: the ids of the new items, and the rows whose (source, key) already existed. */
-export interface InsertOutcome<T extends ItemRowInput> {
+export interface InsertOutcome<T extends PreparedItem> {
   insertedIds: number[];
   conflicted: T[];
 }
@@ -36,7 +26,7 @@ const COLUMNS = ['source_id', 'run_id', 'key', 'url', 'text', 'fields', 'content
  * cached multi-row prepared statements on SQLite, COPY through a staging table on PostgreSQL
  * (a multi-row knex insert spends most of its time building SQL).
  */
-export async function insertNewItems<T extends ItemRowInput>(trx: Knex.Transaction, dialect: Dialect, rows: T[], batch: BatchContext): Promise<InsertOutcome<T>> {
+export async function insertNewItems<T extends PreparedItem>(trx: Knex.Transaction, dialect: Dialect, rows: T[], batch: BatchContext): Promise<InsertOutcome<T>> {
   if (rows.length === 0) return { insertedIds: [], conflicted: [] };
   if (dialect === 'pg') return insertPg(trx, rows, batch);
   return insertSqlite((await trx.client.acquireConnection()) as SqliteConnection, rows, batch);
@@ -88,7 +78,7 @@ function statementsFor(conn: SqliteConnection): SqliteStatements {
  * rowid holds exactly that many rows (the usual case: ids come out consecutive) it is theirs;
  * otherwise the statement's keys are looked up and its new rows are the ones with the largest ids.
  */
-function insertSqlite<T extends ItemRowInput>(conn: SqliteConnection, rows: T[], b: BatchContext): InsertOutcome<T> {
+function insertSqlite<T extends PreparedItem>(conn: SqliteConnection, rows: T[], b: BatchContext): InsertOutcome<T> {
   const statements = statementsFor(conn);
   const outcome: InsertOutcome<T> = { insertedIds: [], conflicted: [] };
   const params: unknown[] = new Array(SQLITE_ROWS_PER_STATEMENT * COLUMNS.length);
@@ -113,14 +103,14 @@ function insertSqlite<T extends ItemRowInput>(conn: SqliteConnection, rows: T[],
 }
 
 /** The `changes` rows of the group with the largest ids are the ones its statement inserted. */
-function splitByNewest<T extends ItemRowInput>(statements: SqliteStatements, outcome: InsertOutcome<T>, group: T[], changes: number, b: BatchContext): void {
+function splitByNewest<T extends PreparedItem>(statements: SqliteStatements, outcome: InsertOutcome<T>, group: T[], changes: number, b: BatchContext): void {
   const stored = statements.idsOfKeys.all([b.sourceId, ...group.map((r) => r.key)]).sort((x, y) => y.id - x.id);
   const inserted = new Set(stored.slice(0, changes).map((r) => r.key));
   for (const r of stored.slice(0, changes)) outcome.insertedIds.push(r.id);
   for (const row of group) if (!inserted.has(row.key)) outcome.conflicted.push(row);
 }
 
-function insertOne<T extends ItemRowInput>(statements: SqliteStatements, outcome: InsertOutcome<T>, row: T, b: BatchContext): void {
+function insertOne<T extends PreparedItem>(statements: SqliteStatements, outcome: InsertOutcome<T>, row: T, b: BatchContext): void {
   const params: unknown[] = new Array(COLUMNS.length);
   bindRow(params, 0, row, b);
   const result = statements.insertOne.run(params);
@@ -129,7 +119,7 @@ function insertOne<T extends ItemRowInput>(statements: SqliteStatements, outcome
 }
 
 /** In COLUMNS order. */
-function bindRow(params: unknown[], at: number, r: ItemRowInput, b: BatchContext): void {
+function bindRow(params: unknown[], at: number, r: PreparedItem, b: BatchContext): void {
   params[at] = b.sourceId;
   params[at + 1] = b.runId;
   params[at + 2] = r.key;
@@ -156,7 +146,7 @@ const STAGED_COLUMNS = ['key', 'url', 'text', 'fields', 'content_hash', 'blob_ha
  * with one INSERT … SELECT. COPY costs the server about a third less than binding arrays to
  * unnest() and the client less than half, as it only joins escaped text.
  */
-async function insertPg<T extends ItemRowInput>(trx: Knex.Transaction, rows: T[], b: BatchContext): Promise<InsertOutcome<T>> {
+async function insertPg<T extends PreparedItem>(trx: Knex.Transaction, rows: T[], b: BatchContext): Promise<InsertOutcome<T>> {
   const conn = (await trx.client.acquireConnection()) as PgConnection;
   // Created by the transaction that first needs it (a rollback undoes that, hence IF NOT EXISTS).
   await conn.query(`CREATE TEMP TABLE IF NOT EXISTS trove_items_staging (${STAGED_COLUMNS.map((c) => `${c} text`).join(', ')})`);
@@ -172,7 +162,7 @@ async function insertPg<T extends ItemRowInput>(trx: Knex.Transaction, rows: T[]
   return { insertedIds, conflicted: rows.filter((r) => !insertedKeys.has(r.key)) };
 }
 
-async function copyInto(conn: PgConnection, table: string, columns: readonly (keyof ItemRowInput)[], rows: ItemRowInput[]): Promise<void> {
+async function copyInto(conn: PgConnection, table: string, columns: readonly (keyof PreparedItem)[], rows: PreparedItem[]): Promise<void> {
   let data = '';
   for (const row of rows) {
     for (let i = 0; i < columns.length; i++) data += (i === 0 ? '' : '\t') + copyText(row[columns[i]]);
