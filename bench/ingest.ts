@@ -10,11 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import pg from 'pg';
 import { median } from './median.js';
+import { createScratchDatabase, dropScratchDatabase } from './pg-scratch.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const pgAdminUrl = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 interface Result {
   store: string;
@@ -44,25 +43,6 @@ function generateCsv(file: string, rows: number): void {
   }
   fs.writeSync(out, chunk);
   fs.closeSync(out);
-}
-
-async function freshPgDatabase(): Promise<string> {
-  const name = `trove_bench_${process.pid}_${Date.now()}`;
-  const c = new pg.Client({ connectionString: pgAdminUrl });
-  await c.connect();
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  const url = new URL(pgAdminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function dropPgDatabase(url: string): Promise<void> {
-  const name = new URL(url).pathname.slice(1);
-  const c = new pg.Client({ connectionString: pgAdminUrl });
-  await c.connect();
-  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await c.end();
 }
 
 function runImport(csv: string, store: 'sqlite' | 'pg', databaseUrl?: string): Result {
@@ -119,19 +99,19 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(results[results.length - 1]));
     results.push(rawSqliteInsert(rows));
     console.log(JSON.stringify(results[results.length - 1]));
-    const url = await freshPgDatabase();
+    const url = await createScratchDatabase('trove_bench');
     try {
       results.push(runImport(csv, 'pg', url));
       console.log(JSON.stringify(results[results.length - 1]));
     } finally {
-      await dropPgDatabase(url);
+      await dropScratchDatabase(url);
     }
-    const copyUrl = await freshPgDatabase();
+    const copyUrl = await createScratchDatabase('trove_bench');
     try {
       results.push(pgCopy(csv, rows, copyUrl));
       console.log(JSON.stringify(results[results.length - 1]));
     } finally {
-      await dropPgDatabase(copyUrl);
+      await dropScratchDatabase(copyUrl);
     }
   }
   for (const store of ['sqlite', 'sqlite-raw-ceiling', 'pg', 'pg-copy-ceiling']) {

@@ -10,11 +10,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { median } from '../median.js';
+import { createScratchDatabase, dropScratchDatabase, withPgClient } from '../pg-scratch.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const pgAdminUrl = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 interface Result {
   run: string;
@@ -28,29 +27,17 @@ interface Result {
   rssAtEndMB?: number;
 }
 
-async function admin<T>(fn: (c: pg.Client) => Promise<T>, url = pgAdminUrl): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
-async function loadRows(rows: number): Promise<{ url: string; name: string }> {
-  const name = `trove_bench_sql_${process.pid}`;
-  await admin((c) => c.query(`CREATE DATABASE ${name}`));
-  const url = new URL(pgAdminUrl);
-  url.pathname = `/${name}`;
-  await admin(async (c) => {
+/** A scratch database holding `rows` generated rows in `bench_rows`; returns its URL. */
+async function loadRows(rows: number): Promise<string> {
+  const url = await createScratchDatabase('trove_bench_sql');
+  await withPgClient(async (c) => {
     await c.query('CREATE TABLE bench_rows (id bigint PRIMARY KEY, title text, body text, score double precision, category text, created_at timestamptz)');
     await c.query(
       `INSERT INTO bench_rows SELECT i, 'title ' || i, 'the body of row ' || i || ', with a few more words to look like text', (i % 1000) / 10.0, 'cat' || (i % 17), timestamptz '2024-01-01' + i * interval '1 second' FROM generate_series(1, $1) AS i`,
       [rows],
     );
-  }, url.toString());
-  return { url: url.toString(), name };
+  }, url);
+  return url;
 }
 
 function connectorRun(url: string): Result {
@@ -65,7 +52,7 @@ function connectorRun(url: string): Result {
 
 /** The same cursor, fetched and dropped: what reading alone costs. */
 async function rawCursor(url: string): Promise<Result> {
-  return admin(async (c) => {
+  return withPgClient(async (c) => {
     const started = performance.now();
     let rows = 0;
     await c.query('BEGIN READ ONLY');
@@ -85,17 +72,17 @@ async function main(): Promise<void> {
   const rows = Number(process.argv[2] ?? 1_000_000);
   const repeat = Number(process.argv[3] ?? 3);
   console.error(`# ${rows} rows, cpus=${os.cpus().length} node=${process.version}`);
-  const db = await loadRows(rows);
+  const url = await loadRows(rows);
   const results: Result[] = [];
   try {
     for (let r = 0; r < repeat; r++) {
-      for (const result of [connectorRun(db.url), await rawCursor(db.url)]) {
+      for (const result of [connectorRun(url), await rawCursor(url)]) {
         results.push(result);
         console.log(JSON.stringify(result));
       }
     }
   } finally {
-    await admin((c) => c.query(`DROP DATABASE IF EXISTS ${db.name} WITH (FORCE)`));
+    await dropScratchDatabase(url);
   }
   for (const run of ['sql-connector', 'raw-cursor-ceiling']) {
     const mine = results.filter((x) => x.run === run);
