@@ -1,13 +1,15 @@
 /**
  * npm run bench:label
  * 1. Human pace: 200 annotators (each pauses ~2 s on an item before submitting) against a hub on
- *    SQLite in another process; p50/p99 of `next` and of submit.
+ *    SQLite in another process, loaded as `npm start` loads it; p50/p99 of `next` and of submit in
+ *    steady state (requests started in the first BENCH_WARMUP_SECONDS are served but not counted).
  * 2. Saturation: 50 connections doing next → submit with no pause; requests/s.
  *    Both report the hub process's CPU time per request (a shared machine makes latency noisy).
  *    Both check that no item got more than K annotations nor two from one annotator.
  * 3. `next` on a 1,000,000-item project against a 1,000-item one (in process; median and p99).
  * 4. Export of 1,000,000 annotations (JSONL and CSV) in its own process: seconds and peak RSS.
- * Env: BENCH_PACE_SECONDS (60), BENCH_SATURATE_SECONDS (20), BENCH_BIG_ITEMS (1000000), BENCH_EXPORT_ITEMS (334000).
+ * Env: BENCH_PACE_SECONDS (60), BENCH_WARMUP_SECONDS (5), BENCH_HUB_NODE_ARGS (node flags for the hub), BENCH_SATURATE_SECONDS (20), BENCH_BIG_ITEMS (1000000),
+ * BENCH_EXPORT_ITEMS (334000).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -15,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { Agent, request } from 'undici';
 import { silentLogger } from '../../src/core/log.js';
 import { openHub, type Hub } from '../../src/hub.js';
 import { getTaskContext, nextTask, submitAnnotation } from '../../src/labeling/tasks.js';
@@ -24,6 +27,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const tsx = path.resolve(here, '../../node_modules/.bin/tsx');
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const PACE_SECONDS = env('BENCH_PACE_SECONDS', 60);
+const WARMUP_SECONDS = env('BENCH_WARMUP_SECONDS', 5);
+// e.g. BENCH_HUB_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the hub under load.
+const HUB_NODE_ARGS = (process.env.BENCH_HUB_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const SATURATE_SECONDS = env('BENCH_SATURATE_SECONDS', 20);
 const BIG_ITEMS = env('BENCH_BIG_ITEMS', 1_000_000);
 const EXPORT_ITEMS = env('BENCH_EXPORT_ITEMS', 334_000);
@@ -42,9 +48,13 @@ function summary(values: number[]) {
 
 /** The hub in its own process; `stop` resolves to the CPU milliseconds it used (it prints them on SIGTERM). */
 async function startHubProcess(dataDir: string): Promise<{ url: string; stop: () => Promise<number> }> {
-  const child = spawn(tsx, [path.join(here, 'server.ts'), dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...HUB_NODE_ARGS, path.join(here, 'server.mjs'), dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
   let buffered = '';
-  child.stdout.on('data', (chunk: Buffer) => (buffered += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    // What node flags for the hub print (e.g. --trace-gc) goes to this process's stderr.
+    if (HUB_NODE_ARGS.length) process.stderr.write(chunk);
+  });
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', () => {
       const m = /listening (\S+)/.exec(buffered);
@@ -63,38 +73,60 @@ async function startHubProcess(dataDir: string): Promise<{ url: string; stop: ()
 }
 
 interface Load {
+  /** performance.now() before which a request counts as warm-up: served, but not in the latencies. */
+  countFrom: number;
   next: number[];
   submit: number[];
+  /** Second of the phase → requests over 50 ms started in it: where the tail comes from. */
+  over50msBySecond: Map<number, number>;
   errors: Map<string, number>;
   requests: number;
 }
 
-async function annotatorLoop(url: string, project: string, token: string, pauseMs: () => number, until: number, load: Load): Promise<void> {
+const SLOW_MS = 50;
+
+function record(load: Load, into: number[], started: number, phaseStart: number): void {
+  const ms = performance.now() - started;
+  load.requests++;
+  if (started < load.countFrom) return;
+  into.push(ms);
+  if (ms > SLOW_MS) {
+    const second = Math.floor((started - phaseStart) / 1000);
+    load.over50msBySecond.set(second, (load.over50msBySecond.get(second) ?? 0) + 1);
+  }
+}
+
+function countError(load: Load, what: string): void {
+  load.errors.set(what, (load.errors.get(what) ?? 0) + 1);
+}
+
+// undici's request() rather than fetch(): the load generator shares the two cores with the hub, and
+// fetch costs it several times the CPU per request.
+async function annotatorLoop(agent: Agent, url: string, project: string, token: string, pauseMs: () => number, until: number, load: Load, phaseStart: number): Promise<void> {
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   while (Date.now() < until) {
     let t = performance.now();
-    const res = await fetch(`${url}/api/projects/${project}/next`, { headers });
-    load.next.push(performance.now() - t);
-    load.requests++;
-    if (res.status === 204) return;
-    if (res.status !== 200) {
-      load.errors.set(`next ${res.status}`, (load.errors.get(`next ${res.status}`) ?? 0) + 1);
-      await res.arrayBuffer();
+    const res = await request(`${url}/api/projects/${project}/next`, { dispatcher: agent, headers });
+    const text = await res.body.text();
+    record(load, load.next, t, phaseStart);
+    if (res.statusCode === 204) return;
+    if (res.statusCode !== 200) {
+      countError(load, `next ${res.statusCode}`);
       continue;
     }
-    const body = (await res.json()) as { task: { id: number } };
+    const body = JSON.parse(text) as { task: { id: number } };
     const pause = pauseMs();
     if (pause) await sleep(pause);
     t = performance.now();
-    const sub = await fetch(`${url}/api/tasks/${body.task.id}/annotations`, {
+    const sub = await request(`${url}/api/tasks/${body.task.id}/annotations`, {
+      dispatcher: agent,
       method: 'POST',
       headers,
       body: JSON.stringify({ id: randomUUID(), result: { label: LABELS[Math.floor(Math.random() * 3)] } }),
     });
-    load.submit.push(performance.now() - t);
-    load.requests++;
-    if (sub.status !== 201) load.errors.set(`submit ${sub.status}`, (load.errors.get(`submit ${sub.status}`) ?? 0) + 1);
-    await sub.arrayBuffer();
+    await sub.body.dump();
+    record(load, load.submit, t, phaseStart);
+    if (sub.statusCode !== 201) countError(load, `submit ${sub.statusCode}`);
   }
 }
 
@@ -105,25 +137,31 @@ async function overAssignment(hub: Hub, projectId: number, overlap: number): Pro
   return { overK: overK.length, duplicates: duplicates.length };
 }
 
-async function loadPhase(dataDir: string, projectName: string, tokens: string[], seconds: number, pauseMs: () => number) {
+async function loadPhase(dataDir: string, projectName: string, tokens: string[], seconds: number, warmupSeconds: number, pauseMs: () => number) {
   const hubProcess = await startHubProcess(dataDir);
-  const load: Load = { next: [], submit: [], errors: new Map(), requests: 0 };
-  const started = Date.now();
+  const agent = new Agent({ keepAliveTimeout: 30_000 });
+  const phaseStart = performance.now();
+  const load: Load = { countFrom: phaseStart + warmupSeconds * 1000, next: [], submit: [], over50msBySecond: new Map(), errors: new Map(), requests: 0 };
+  const until = Date.now() + seconds * 1000;
   let hubCpuMs = NaN;
   try {
-    await Promise.all(tokens.map((t, i) => sleep((i * 2000) / tokens.length).then(() => annotatorLoop(hubProcess.url, projectName, t, pauseMs, started + seconds * 1000, load))));
+    // Annotators arrive spread over two seconds, as people opening the page would.
+    await Promise.all(tokens.map((t, i) => sleep((i * 2000) / tokens.length).then(() => annotatorLoop(agent, hubProcess.url, projectName, t, pauseMs, until, load, phaseStart))));
   } finally {
     hubCpuMs = await hubProcess.stop();
+    await agent.close();
   }
-  const elapsed = (Date.now() - started) / 1000;
+  const elapsed = (performance.now() - phaseStart) / 1000;
   return {
     seconds: Number(elapsed.toFixed(1)),
+    warmupSeconds,
     requests: load.requests,
     requestsPerSec: Math.round(load.requests / elapsed),
     next: summary(load.next),
     submit: summary(load.submit),
     // On a shared machine this, not latency, says what a request costs.
     hubCpuMsPerRequest: Number((hubCpuMs / load.requests).toFixed(2)),
+    over50msBySecond: Object.fromEntries(load.over50msBySecond),
     errors: Object.fromEntries(load.errors),
   };
 }
@@ -155,8 +193,8 @@ async function main(): Promise<void> {
     const satTokens = (await seedAnnotators(hub.store.db, 'sat-ann-', 50, sat.id)).map((a) => a.token);
     await hub.close();
 
-    const human = await loadPhase(dataDir, 'pace', paceTokens, PACE_SECONDS, () => 1500 + Math.random() * 1000);
-    const saturated = await loadPhase(dataDir, 'saturate', satTokens, SATURATE_SECONDS, () => 0);
+    const human = await loadPhase(dataDir, 'pace', paceTokens, PACE_SECONDS, WARMUP_SECONDS, () => 1500 + Math.random() * 1000);
+    const saturated = await loadPhase(dataDir, 'saturate', satTokens, SATURATE_SECONDS, WARMUP_SECONDS, () => 0);
     hub = await openHub({ dataDir, log: silentLogger });
     console.log(JSON.stringify({ phase: 'human pace, 200 annotators, SQLite, second process', ...human, ...(await overAssignment(hub, pace.id, 3)) }));
     console.log(JSON.stringify({ phase: 'saturated, 50 connections, SQLite, second process', ...saturated, ...(await overAssignment(hub, sat.id, 3)) }));

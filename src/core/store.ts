@@ -5,6 +5,7 @@ import pg from 'pg';
 import { redactUrl, type TroveConfig } from './config.js';
 import { StoreError, errorMessage } from './errors.js';
 import { BlobStore } from './blobs.js';
+import { cachePreparedStatements } from './statement-cache.js';
 import { migrationSource } from '../../migrations/index.js';
 
 export type Dialect = 'sqlite' | 'pg';
@@ -65,11 +66,12 @@ function openSqlite(dataDir: string, blobs: BlobStore): Store {
     pool: {
       min: 1,
       max: 1,
-      afterCreate(conn: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+      afterCreate(conn: { pragma(sql: string): unknown; prepare(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
         conn.pragma('journal_mode = WAL');
         conn.pragma('foreign_keys = ON');
         conn.pragma('synchronous = NORMAL');
         conn.pragma('busy_timeout = 10000');
+        cachePreparedStatements(conn);
         done(null, conn);
       },
     },
