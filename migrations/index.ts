@@ -6,6 +6,7 @@ import * as ml from './004_ml.js';
 import * as jobs from './006_jobs.js';
 import * as labelingGuarantees from './007_labeling_guarantees.js';
 import * as reviewFlags from './008_review_flags.js';
+import * as itemsReferenceChecks from './009_items_reference_checks.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so they load the same
@@ -19,6 +20,7 @@ const migrations: Array<[string, Knex.Migration]> = [
   ['006_jobs', jobs],
   ['007_labeling_guarantees', labelingGuarantees],
   ['008_review_flags', reviewFlags],
+  ['009_items_reference_checks', itemsReferenceChecks],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Knex.Migration]> = {
