@@ -8,20 +8,24 @@
  * BENCH_DURATION_S (default 10) sets the seconds of each load run; BENCH_SERVE_MODEL_DIR reuses a
  * model folder (holding version `1/`) instead of training one.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { readCsvRows } from '../../src/ml/dataset.js';
 import type { Predictor } from '../../src/ml/predictor-contract.js';
 import { loadPredictor } from '../../src/ml/predictor.js';
 import { trainModel } from '../../src/ml/train.js';
+import { EVENT_LOOP_RESOLUTION_MS } from '../../src/serving/serving-metrics.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CONNECTIONS = 50;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const WARMUP_S = 2;
 const ROWS_PER_REQUEST = [1, 16, 64];
 /** Room for every connection's largest request, so the biggest requests measure throughput rather than the 503 path. */
 const MAX_QUEUE_ROWS = CONNECTIONS * Math.max(...ROWS_PER_REQUEST) * 2;
@@ -36,8 +40,11 @@ interface LoadResult {
   rowsPerSecond: number;
   p50: number;
   p99: number;
+  /** The server's own p99 (request read to answer written), as the upper bound of its histogram bucket. */
+  serverP99Ms: number;
   errors: number;
   non2xx: number;
+  /** The HTTP thread's event-loop delay beyond the monitor's own timer interval (an idle loop reads 0). */
   eventLoopP99Ms: number;
   eventLoopMaxMs: number;
   meanBatchRows: number;
@@ -135,10 +142,10 @@ async function underLoad(modelDir: string, batching: boolean, records: RawRecord
   try {
     const base = `http://127.0.0.1:${port}`;
     await waitReady(base, server);
-    const body = JSON.stringify({ instances: records });
-    await autocannon(`${base}/v1/models/digits:predict`, body, 2);
+    const client = new LoadClient(`${base}/v1/models/digits:predict`, JSON.stringify({ instances: records }));
+    await client.warm;
     const before = await scrape(base);
-    const result = await autocannon(`${base}/v1/models/digits:predict`, body, DURATION_S);
+    const result = await client.run();
     const after = await scrape(base);
     const batches = after.batches - before.batches;
     const answered = after.requests - before.requests;
@@ -148,10 +155,11 @@ async function underLoad(modelDir: string, batching: boolean, records: RawRecord
       rowsPerSecond: answeredPerSecond * records.length,
       p50: result.latency.p50,
       p99: result.latency.p99,
+      serverP99Ms: serverQuantileMs(before.latencyBuckets, after.latencyBuckets, 0.99),
       errors: result.errors,
       non2xx: result.non2xx,
-      eventLoopP99Ms: after.loopP99 * 1000,
-      eventLoopMaxMs: after.loopMax * 1000,
+      eventLoopP99Ms: after.loopP99 * 1000 - EVENT_LOOP_RESOLUTION_MS,
+      eventLoopMaxMs: after.loopMax * 1000 - EVENT_LOOP_RESOLUTION_MS,
       meanBatchRows: batches > 0 ? (after.rows - before.rows) / batches : 0,
       cpuMsPerRequest: answered > 0 ? ((after.cpuSeconds - before.cpuSeconds) * 1000) / answered : NaN,
       loadAverage: os.loadavg()[0],
@@ -169,20 +177,43 @@ interface AutocannonJson {
   non2xx: number;
 }
 
-/** autocannon in its own process, so the load generator does not share the server's event loop. */
-function autocannon(url: string, body: string, seconds: number): Promise<AutocannonJson> {
-  const bin = path.join(repoRoot, 'node_modules/autocannon/autocannon.js');
-  const child = spawn(process.execPath, [bin, '-c', String(CONNECTIONS), '-d', String(seconds), '-m', 'POST', '-H', 'content-type=application/json', '-b', body, '-j', url], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-  return new Promise((resolve, reject) =>
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as AutocannonJson) : reject(new Error(`autocannon exited with ${code}`)))),
-  );
+/**
+ * autocannon in its own process (bench/serve/load-client.mjs), so the load generator does not
+ * share the server's event loop. It warms up (2 s) in that same process before the measured run,
+ * which starts on run(), so neither its own start nor the server's shows in the figures.
+ */
+class LoadClient {
+  readonly warm: Promise<void>;
+  private readonly child: ChildProcessByStdio<Writable, Readable, null>;
+  private readonly result: Promise<AutocannonJson>;
+
+  constructor(url: string, body: string) {
+    const script = path.join(repoRoot, 'bench/serve/load-client.mjs');
+    this.child = spawn(process.execPath, [script, url, body, String(CONNECTIONS), String(WARMUP_S), String(DURATION_S)], {
+      cwd: repoRoot,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const lines = readline.createInterface({ input: this.child.stdout });
+    const output: string[] = [];
+    lines.on('line', (line) => output.push(line));
+    this.warm = new Promise((resolve, reject) => {
+      lines.once('line', () => resolve());
+      this.child.once('exit', (code) => reject(new Error(`load client exited with ${code} before warming up`)));
+    });
+    this.result = new Promise((resolve, reject) =>
+      this.child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(output[output.length - 1]) as AutocannonJson) : reject(new Error(`load client exited with ${code}`)))),
+    );
+  }
+
+  run(): Promise<AutocannonJson> {
+    this.child.stdin.end('go\n');
+    return this.result;
+  }
 }
 
 interface Scrape {
+  /** Cumulative counts of the predict route's latency histogram, by upper bound in seconds. */
+  latencyBuckets: Array<[number, number]>;
   batches: number;
   rows: number;
   requests: number;
@@ -197,7 +228,11 @@ async function scrape(base: string): Promise<Scrape> {
   const lines = text.split('\n');
   const value = (prefix: string) => Number(lines.find((l) => l.startsWith(prefix))?.split(' ').pop() ?? NaN);
   const sum = (prefix: string) => lines.filter((l) => l.startsWith(prefix)).reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+  const latencyBuckets = lines
+    .filter((l) => l.startsWith('trove_serving_request_duration_seconds_bucket{') && l.includes('route="v1_predict"'))
+    .map((l): [number, number] => [Number(/le="([^"]+)"/.exec(l)?.[1]), Number(l.split(' ').pop())]);
   return {
+    latencyBuckets,
     batches: value('trove_serving_batch_rows_count{'),
     rows: value('trove_serving_batch_rows_sum{'),
     requests: sum('trove_serving_requests_total{route="v1_predict"'),
@@ -207,24 +242,31 @@ async function scrape(base: string): Promise<Scrape> {
   };
 }
 
+/** The upper bound (ms) of the server's latency bucket holding quantile q of the requests between two scrapes. */
+function serverQuantileMs(before: Array<[number, number]>, after: Array<[number, number]>, q: number): number {
+  const total = after[after.length - 1][1] - before[before.length - 1][1];
+  const bucket = after.find(([, count], i) => count - before[i][1] >= q * total);
+  return (bucket?.[0] ?? Infinity) * 1000;
+}
+
 function describe({ batching, perRequest, r, ceiling }: Row): string {
   return (
     `batching ${batching ? 'on ' : 'off'} rows/request ${perRequest}: ${fmt(r.requestsPerSecond)} req/s, ${fmt(r.rowsPerSecond)} rows/s, ` +
-    `p50 ${r.p50} ms, p99 ${r.p99} ms, mean batch ${r.meanBatchRows.toFixed(1)} rows → ceiling ${fmt(ceiling.rowsPerSecond)} rows/s at ${ceiling.batch} rows/call ` +
-    `(${share(r, ceiling)}), server CPU ${r.cpuMsPerRequest.toFixed(3)} ms/request, event loop p99 ${r.eventLoopP99Ms.toFixed(1)} ms max ${r.eventLoopMaxMs.toFixed(1)} ms, ` +
+    `p50 ${r.p50} ms, p99 ${r.p99} ms (server's own ≤ ${r.serverP99Ms} ms), mean batch ${r.meanBatchRows.toFixed(1)} rows → ceiling ${fmt(ceiling.rowsPerSecond)} rows/s at ${ceiling.batch} rows/call ` +
+    `(${share(r, ceiling)}), server CPU ${r.cpuMsPerRequest.toFixed(3)} ms/request, event-loop delay p99 ${r.eventLoopP99Ms.toFixed(1)} ms max ${r.eventLoopMaxMs.toFixed(1)} ms, ` +
     `errors ${r.errors}, non-2xx ${r.non2xx}, load average ${r.loadAverage.toFixed(1)}`
   );
 }
 
 function printTable(results: Row[]): void {
   console.log(
-    '\n| batching | rows/request | req/s | rows/s | p50 ms | p99 ms | mean batch rows | ceiling rows/s (at that batch) | % of ceiling | server CPU ms/request | CPU µs/row | event-loop p99 / max ms | load avg |',
+    '\n| batching | rows/request | req/s | rows/s | p50 ms | p99 ms | server p99 ≤ ms | mean batch rows | ceiling rows/s (at that batch) | % of ceiling | server CPU ms/request | CPU µs/row | event-loop delay p99 / max ms | load avg |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const row of results) {
     const { r, ceiling } = row;
     console.log(
-      `| ${row.batching ? 'on' : 'off'} | ${row.perRequest} | ${fmt(r.requestsPerSecond)} | ${fmt(r.rowsPerSecond)} | ${r.p50} | ${r.p99} | ${r.meanBatchRows.toFixed(1)} | ` +
+      `| ${row.batching ? 'on' : 'off'} | ${row.perRequest} | ${fmt(r.requestsPerSecond)} | ${fmt(r.rowsPerSecond)} | ${r.p50} | ${r.p99} | ${r.serverP99Ms} | ${r.meanBatchRows.toFixed(1)} | ` +
         `${fmt(ceiling.rowsPerSecond)} (${ceiling.batch}) | ${share(row.r, ceiling)} | ${r.cpuMsPerRequest.toFixed(3)} | ${fmt((1000 * r.cpuMsPerRequest) / row.perRequest)} | ` +
         `${r.eventLoopP99Ms.toFixed(1)} / ${r.eventLoopMaxMs.toFixed(1)} | ${r.loadAverage.toFixed(1)} |`,
     );

@@ -41,16 +41,19 @@ const MAX_IN_FLIGHT = 2;
 
 /**
  * Dynamic batching for one model version: requests that arrive together share one tensor call.
- * A batch leaves when it holds maxBatchRows rows or its oldest request has waited maxWaitMs, and
- * only while fewer than MAX_IN_FLIGHT batches of this version are out — so under load batches
- * grow by themselves, the inference thread never waits for the next batch to cross threads, and
- * when idle a lone request waits at most maxWaitMs.
+ * A batch leaves as soon as no batch of this version is out (the requests read in the same
+ * event-loop turn leave together), and otherwise when it holds maxBatchRows rows or its oldest
+ * request has waited maxWaitMs, while fewer than MAX_IN_FLIGHT batches are out. So an idle
+ * inference thread is never kept waiting for a batch to fill, under load batches grow by
+ * themselves while the previous one computes, and the next full batch already waits in the
+ * inference thread's mailbox.
  */
 export class DynamicBatcher {
   private readonly queue: Job[] = [];
   private queuedRows = 0;
   private inFlight = 0;
   private timer: NodeJS.Timeout | undefined;
+  private soon: NodeJS.Immediate | undefined;
   private idleWaiters: Array<() => void> = [];
 
   constructor(
@@ -67,7 +70,8 @@ export class DynamicBatcher {
     return new Promise((resolve, reject) => {
       this.queue.push({ rows, enqueuedAt: performance.now(), resolve, reject });
       this.queuedRows += rows.n;
-      this.schedule();
+      if (this.queuedRows >= this.opts.maxBatchRows) this.schedule();
+      else this.scheduleSoon();
     });
   }
 
@@ -81,10 +85,20 @@ export class DynamicBatcher {
     return this.queuedRows;
   }
 
+  /**
+   * Looks at the queue once this turn's I/O is handled, so requests read in the same turn join
+   * one batch rather than the first of them leaving alone.
+   */
+  private scheduleSoon(): void {
+    if (this.soon) return;
+    this.soon = setImmediate(() => {
+      this.soon = undefined;
+      this.schedule();
+    });
+  }
+
   private schedule(): void {
-    while (this.inFlight < MAX_IN_FLIGHT && this.queue.length > 0) {
-      const waited = performance.now() - this.queue[0].enqueuedAt;
-      if (this.queuedRows < this.opts.maxBatchRows && waited < this.opts.maxWaitMs) break;
+    while (this.inFlight < MAX_IN_FLIGHT && this.queue.length > 0 && this.due()) {
       this.clearTimer();
       void this.flush();
     }
@@ -96,6 +110,16 @@ export class DynamicBatcher {
       }, this.opts.maxWaitMs - waited);
       this.timer.unref();
     }
+  }
+
+  /**
+   * Whether the next batch should leave now: the inference thread has nothing of this version to
+   * do (waiting longer would only leave it idle), the batch is full, or its oldest request has
+   * waited maxWaitMs.
+   */
+  private due(): boolean {
+    if (this.inFlight === 0 || this.queuedRows >= this.opts.maxBatchRows) return true;
+    return performance.now() - this.queue[0].enqueuedAt >= this.opts.maxWaitMs;
   }
 
   private async flush(): Promise<void> {

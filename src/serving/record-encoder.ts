@@ -1,7 +1,8 @@
 import { InputError } from '../core/errors.js';
 import { PREPROCESSING_FILE, readJsonFile, type PreprocessingFile } from '../ml/artifact.js';
 import type { InputField, RecordProblem } from '../ml/predictor-contract.js';
-import { Preprocessor, type EncodedRows } from '../ml/preprocess/pipeline.js';
+import { encoderFromState, NumericEncoder } from '../ml/preprocess/column-encoders.js';
+import { Preprocessor, type EncodedRows, type PreprocessorState } from '../ml/preprocess/pipeline.js';
 import type { RawRecord } from './inference-protocol.js';
 
 /** The first record of a request the model cannot take: where it was, which field, and why. */
@@ -15,10 +16,12 @@ export type EncodeResult = { rows: EncodedRows } | { problem: IndexedProblem };
  * the dense rows the network takes, so only a Float32Array crosses to the inference thread. It is
  * the artifact's own fitted Preprocessor, so the server and `trove evaluate` encode alike.
  *
- * Clean records take the quick road: the preprocessor checks every value as it encodes, and a
- * record whose keys are those of a record already seen whole needs no look for absent fields
- * (JSON.parse gives the records of one client the same key list). Only when something is wrong
- * does the full check run, to name the first record and field at fault.
+ * Clean records take the quick road: for a model of numeric fields only, records whose values are
+ * all finite numbers go straight through the fitted encoders (see FiniteNumbersEncoder); otherwise
+ * the preprocessor checks every value as it encodes, and a record whose keys are those of a record
+ * already seen whole needs no look for absent fields (JSON.parse gives the records of one client
+ * the same key list). Only when something is wrong does the full check run, to name the first
+ * record and field at fault.
  */
 export class RecordEncoder {
   /** The key list of the last record found to hold every input field. */
@@ -27,15 +30,18 @@ export class RecordEncoder {
   private constructor(
     private readonly pre: Preprocessor,
     private readonly inputs: InputField[],
+    private readonly numbers: FiniteNumbersEncoder | null,
   ) {}
 
   static fromArtifact(dir: string): RecordEncoder {
     const spec = readJsonFile<PreprocessingFile>(dir, PREPROCESSING_FILE);
     const pre = Preprocessor.fromState(spec.preprocessing);
-    return new RecordEncoder(pre, pre.inputs());
+    return new RecordEncoder(pre, pre.inputs(), FiniteNumbersEncoder.of(spec.preprocessing));
   }
 
   encode(records: RawRecord[]): EncodeResult {
+    const rows = this.numbers?.encode(records);
+    if (rows) return { rows };
     if (records.every((record) => this.holdsEveryField(record))) {
       try {
         return { rows: this.pre.transform(records) };
@@ -72,6 +78,61 @@ export class RecordEncoder {
   private absentField(record: RawRecord): RecordProblem | null {
     const field = this.inputs.find((f) => !(f.name in record));
     return field ? { field: field.name, reason: 'is missing (send null to have it imputed as in training)' } : null;
+  }
+}
+
+/**
+ * The fitted encoders of a model whose inputs are all numeric fields, applied to records whose
+ * values are all finite JSON numbers. For such a value every check of the preprocessor passes by
+ * construction (it is present, not missing, a finite number), so the rows are encoded by the very
+ * same encoders without the checks; anything else (null, a string, an absent field) leaves the
+ * request to the preprocessor's full path.
+ */
+class FiniteNumbersEncoder {
+  private readonly fields: string[];
+  /**
+   * The key list of the last record layout seen, and where each field's value sits in it: the
+   * values are read by position (Object.values) rather than looked up by name one by one.
+   */
+  private layout: { keys: string[]; at: number[] } = { keys: [], at: [] };
+
+  private constructor(private readonly encoders: NumericEncoder[]) {
+    this.fields = encoders.map((e) => e.field);
+  }
+
+  /** Null for a model with any input that is not a numeric field (text, categories, pixels). */
+  static of(state: PreprocessorState): FiniteNumbersEncoder | null {
+    if (state.tokenizer) return null;
+    const encoders = state.encoders.map(encoderFromState);
+    const numeric = encoders.filter((e): e is NumericEncoder => e instanceof NumericEncoder);
+    return numeric.length === encoders.length && numeric.length > 0 ? new FiniteNumbersEncoder(numeric) : null;
+  }
+
+  /** The encoded rows, or null as soon as a field is absent or a value is not a finite number. */
+  encode(records: RawRecord[]): EncodedRows | null {
+    const width = this.encoders.length;
+    const dense = new Float32Array(records.length * width);
+    for (let i = 0; i < records.length; i++) {
+      const at = this.positions(records[i]);
+      if (!at) return null;
+      const values = Object.values(records[i]);
+      for (let j = 0; j < width; j++) {
+        const value = values[at[j]];
+        if (typeof value !== 'number' || !Number.isFinite(value)) return null;
+        this.encoders[j].encode(value, dense, i * width + j);
+      }
+    }
+    return { n: records.length, dense, denseWidth: width, tokens: null, sequenceLength: 0 };
+  }
+
+  /** Where each field's value sits among the record's values (Object.values follows the key order), or null when one is absent. */
+  private positions(record: RawRecord): number[] | null {
+    const keys = Object.keys(record);
+    if (sameKeys(keys, this.layout.keys)) return this.layout.at;
+    const at = this.fields.map((field) => keys.indexOf(field));
+    if (at.includes(-1)) return null;
+    this.layout = { keys, at };
+    return at;
   }
 }
 

@@ -26,6 +26,8 @@ export interface ServingRouterOptions {
  */
 export type ServingHandler = (req: IncomingMessage, res: ServerResponse, parsedBody?: unknown) => void;
 
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
 type Params = string[];
 type Route = {
   method: 'GET' | 'POST';
@@ -55,17 +57,24 @@ export function servingHandler(opts: ServingRouterOptions): ServingHandler {
     const body = found.route.method === 'POST' ? (parsedBody ?? (await readJsonBody(req, opts.bodyLimitBytes))) : undefined;
     return found.route.answer(ctx, found.params, body);
   };
-  return (req, res, parsedBody) => {
+  const baseHeaders = Object.entries(opts.baseHeaders ?? {}).flat();
+  const respond = async (req: IncomingMessage, res: ServerResponse, parsedBody: unknown): Promise<void> => {
     const ctx = new RequestContext(req);
     const path = pathOf(req.url ?? '/');
-    answer(req, ctx, path, parsedBody)
-      .catch((err: unknown) => errorReply(err, ctx, path, opts.log))
-      .then((reply) => {
-        send(res, ctx, reply, opts);
-        observe(req, ctx, path, reply.status, opts);
-      })
-      .catch((err: unknown) => opts.log.error('answering a request failed', { requestId: ctx.requestId, path, error: String(err) }));
+    let reply: Reply;
+    try {
+      reply = await answer(req, ctx, path, parsedBody);
+    } catch (err) {
+      reply = errorReply(err, ctx, path, opts.log);
+    }
+    try {
+      send(res, ctx, reply, baseHeaders, opts);
+      observe(req, ctx, path, reply.status, opts);
+    } catch (err) {
+      opts.log.error('answering a request failed', { requestId: ctx.requestId, path, error: String(err) });
+    }
   };
+  return (req, res, parsedBody) => void respond(req, res, parsedBody);
 }
 
 function routeTable(opts: ServingRouterOptions): Route[] {
@@ -140,14 +149,22 @@ function pathOf(url: string): string {
   return query < 0 ? url : url.slice(0, query);
 }
 
-function send(res: ServerResponse, ctx: RequestContext, reply: Reply, opts: ServingRouterOptions): void {
-  const headers: Record<string, string> = {
-    ...opts.baseHeaders,
-    'Content-Type': reply.contentType ?? 'application/json; charset=utf-8',
-    'X-Request-Id': ctx.requestId,
-    ...reply.headers,
-  };
-  if (opts.closing?.()) headers.Connection = 'close';
+/**
+ * One writeHead with a flat header list (the base headers listed once per server) and one end.
+ * The length is told up front, so the answer leaves in one write, not as chunks.
+ */
+function send(res: ServerResponse, ctx: RequestContext, reply: Reply, baseHeaders: string[], opts: ServingRouterOptions): void {
+  const headers = [
+    ...baseHeaders,
+    'Content-Type',
+    reply.contentType ?? JSON_CONTENT_TYPE,
+    'Content-Length',
+    String(Buffer.byteLength(reply.body)),
+    'X-Request-Id',
+    ctx.requestId,
+  ];
+  if (reply.headers) for (const [name, value] of Object.entries(reply.headers)) headers.push(name, value);
+  if (opts.closing?.()) headers.push('Connection', 'close');
   res.writeHead(reply.status, headers);
   res.end(reply.body);
 }

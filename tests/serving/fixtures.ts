@@ -4,6 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createLogger, silentLogger, type Logger } from '../../src/core/log.js';
+import type { EncodedRows } from '../../src/ml/preprocess/pipeline.js';
+import { DynamicBatcher, type BatchingOptions } from '../../src/serving/batcher.js';
+import type { ServedVersion } from '../../src/serving/model-catalog.js';
 import type { ModelDiscovery } from '../../src/serving/model-discovery.js';
 import { startModelServer, type RunningModelServer } from '../../src/serving/model-server.js';
 import { loadServingConfig, type ServingOverrides } from '../../src/serving/serving-config.js';
@@ -95,4 +98,30 @@ export async function metric(baseUrl: string, sample: string): Promise<number | 
   const text = await (await fetch(`${baseUrl}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(sample + ' '));
   return line === undefined ? undefined : Number(line.slice(sample.length + 1));
+}
+
+export interface HeldInference {
+  /** Batches that reached the (held) inference so far. */
+  readonly calls: number;
+  /** Lets every held batch, and every later one, answer at once. */
+  release(): void;
+}
+
+/**
+ * Gives a served version a batcher whose inference is held until released, then answers equal
+ * probabilities for every class: a request stays in flight, and the ones after it in the queue,
+ * for as long as a test needs.
+ */
+export function holdInference(served: ServedVersion, batching: BatchingOptions): HeldInference {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const classes = served.metadata.labels.length;
+  const state = { calls: 0, release: () => release() };
+  const run = async (rows: EncodedRows) => {
+    state.calls++;
+    await held;
+    return { probabilities: new Float32Array(rows.n * classes).fill(1 / classes), inferenceMs: 0 };
+  };
+  served.batcher = new DynamicBatcher(batching, run, { onBatch: () => undefined });
+  return state;
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { tempDir } from '../helpers/stores.js';
 import { modelFolderDiscovery } from '../../src/serving/model-discovery.js';
-import { capturingLogger, flowerRecord, getJson, metric, postJson, serve, flowerArtifact, until, versionedFolder } from './fixtures.js';
+import { capturingLogger, flowerRecord, getJson, holdInference, postJson, serve, flowerArtifact, until, versionedFolder } from './fixtures.js';
 
 const API_KEY = 'sk-test-4f1c9a77b2';
 
@@ -53,11 +53,13 @@ describe('model server operations', () => {
   });
 
   it('finishes in-flight requests on shutdown, turning readiness off and refusing new connections', async () => {
-    const server = await serve(modelFolderDiscovery(modelDir), { maxBatchRows: 64, maxWaitMs: 1000 });
+    const server = await serve(modelFolderDiscovery(modelDir));
+    const inference = holdInference(server.catalog.resolve('flowers'), { maxBatchRows: 64, maxWaitMs: 2, maxQueueRows: 64 });
     const inFlight = postJson(`${server.url}/v1/models/flowers:predict`, { instances: [flowerRecord(0)] });
-    await until(async () => (await metric(server.url, 'trove_serving_queue_rows{model="flowers",version="1"}')) === 1, 'the request to be queued');
+    await until(() => inference.calls === 1, 'the request to reach the inference thread');
     const closing = server.close();
     expect(server.catalog.ready).toBe(false);
+    inference.release();
     const answer = await inFlight;
     expect(answer.status).toBe(200);
     expect((answer.body.predictions as unknown[]).length).toBe(1);

@@ -55,6 +55,17 @@ describe('TensorFlow Serving REST protocol', () => {
     }
   });
 
+  it('sends each answer whole, with its length, rather than in chunks', async () => {
+    const res = await fetch(`${server.url}/v1/models/flowers:predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ instances: [flowerRecord(0)] }),
+    });
+    const body = Buffer.from(await res.arrayBuffer());
+    expect(res.headers.get('transfer-encoding')).toBeNull();
+    expect(Number(res.headers.get('content-length'))).toBe(body.length);
+  });
+
   it('gives the column form the same predictions as the row form', async () => {
     const records = [flowerRecord(3), flowerRecord(77)];
     const inputs = Object.fromEntries(Object.keys(records[0]).map((field) => [field, records.map((r) => r[field])]));
