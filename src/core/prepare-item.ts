@@ -38,9 +38,25 @@ export function prepareItem(record: RecordInput, blobHash: string | null, readAt
   const url = record.url ? String(record.url) : null;
   const text = record.text === undefined || record.text === null ? null : normalizeText(String(record.text));
   const fields = serializeFields(record.fields ?? {});
+  return { key, url, text, fields, content_hash: contentHash(url, text, fields, blobHash), blob_hash: blobHash, fetched_at: record.fetchedAt ?? readAt ?? nowIso() };
+}
+
+/**
+ * prepareItem for a record whose fields a reader serialised itself (a file's cells straight to
+ * JSON, no object in between): the same checks, normalisation and hash. `fields` must be the
+ * bytes JSON.stringify gives for the object prepareItem would have been given.
+ */
+export function prepareSerialized(key: string, text: string | null, fields: string, fetchedAt: Timestamp): PreparedItem {
+  const trimmed = key.trim();
+  if (!trimmed) throw new InputError('record has an empty key');
+  const normalText = text === null ? null : normalizeText(text);
+  return { key: trimmed, url: null, text: normalText, fields, content_hash: contentHash(null, normalText, fields, null), blob_hash: null, fetched_at: fetchedAt };
+}
+
+/** SHA-256 over url, text, fields (as serialised, in the source's own key order) and the raw payload's hash. */
+function contentHash(url: string | null, text: string | null, fields: string, blobHash: string | null): string {
   // crypto.hash is the one-shot form of createHash(…).update(…).digest(…): the same digest, cheaper.
-  const contentHash = hash('sha256', `${url ?? NULL_MARK}${SEP}${text ?? NULL_MARK}${SEP}${fields}${SEP}${blobHash ?? NULL_MARK}`, 'hex');
-  return { key, url, text, fields, content_hash: contentHash, blob_hash: blobHash, fetched_at: record.fetchedAt ?? readAt ?? nowIso() };
+  return hash('sha256', `${url ?? NULL_MARK}${SEP}${text ?? NULL_MARK}${SEP}${fields}${SEP}${blobHash ?? NULL_MARK}`, 'hex');
 }
 
 const SEP = '\u0000';

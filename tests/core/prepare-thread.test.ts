@@ -48,6 +48,23 @@ describe('preparing a file on its own thread', () => {
     expect(items.map(({ fetched_at: _, ...rest }) => rest)).toEqual(expected.map(({ fetched_at: _, ...rest }) => rest));
   });
 
+  test('every item carries the time it was read, across batches', async () => {
+    const before = new Date().toISOString();
+    const file = write('times.csv', `id,text\n${rows(4500)}\n`);
+    const { items } = await collect(csvJob(file));
+    const after = new Date().toISOString();
+
+    expect(items).toHaveLength(4500);
+    expect(items.every((i) => i.fetched_at >= before && i.fetched_at <= after)).toBe(true);
+  });
+
+  test('a header the cells cannot stand for takes the row objects, as the import on one thread does', async () => {
+    const file = write('proto.csv', 'id,text,__proto__\n1,a,x\n');
+    const { items } = await collect(csvJob(file));
+
+    expect(items.map((i) => i.fields)).toEqual(['{"id":1}']);
+  });
+
   test('reads gzip-compressed files', async () => {
     const file = write('a.csv.gz', zlib.gzipSync(`id,text\n${rows(3)}\n`));
     const { items } = await collect(csvJob(file));
@@ -62,6 +79,25 @@ describe('preparing a file on its own thread', () => {
     expect(items).toHaveLength(5000);
     expect(error).toBeInstanceOf(InputError);
     expect((error as Error).message).toBe(`${file}:5002: a quoted field is never closed`);
+  });
+
+  test('a malformed end of file still yields every row before it when the importer is slow', async () => {
+    const long = Array.from({ length: 20_000 }, (_, i) => `${i + 1},row ${i + 1} ${'x'.repeat(100)}`).join('\n');
+    const file = write('slow.csv', `id,text\n${long}\n20001,"broken\n`);
+    let taken = 0;
+    let error: unknown;
+    try {
+      for await (const { records } of prepareOnThread(csvJob(file))) {
+        taken += records.items.length;
+        // The thread reads ahead until its queue is full, so the parser fails with rows still buffered.
+        await new Promise((resolve) => setTimeout(resolve, 30));
+      }
+    } catch (err) {
+      error = err;
+    }
+
+    expect(taken).toBe(20_000);
+    expect((error as Error).message).toBe(`${file}:20002: a quoted field is never closed`);
   });
 
   test('a row that cannot become a record ends the read after the rows before it', async () => {

@@ -11,12 +11,44 @@ export interface TabularRow {
 }
 
 /**
+ * Records of a delimited file as parsed, before any cell becomes a value: a reader that
+ * serialises the cells itself skips the row objects.
+ */
+export interface CellChunk {
+  /** The header's column names. */
+  columns: readonly string[];
+  /** Per record, the 1-based line where it starts in the (decompressed) file, or its record number when lines are not tracked. */
+  lines: number[];
+  records: string[][];
+}
+
+/**
  * Streams CSV/TSV records with a header row, in chunks of the rows parsed so far; a malformed
  * record stops with file, line and reason once the rows before it have been yielded.
- * Tracking each record's line costs about 6% of an import, so it is on only when asked
- * (`trackLines`, for sources keyed by line number); parse errors carry the line either way.
  */
-export async function* readDelimited(stream: Readable, opts: { file: string; delimiter: string; trackLines: boolean }): AsyncGenerator<TabularRow[]> {
+export async function* readDelimited(stream: Readable, opts: DelimitedOptions): AsyncGenerator<TabularRow[]> {
+  for await (const chunk of readDelimitedCells(stream, opts)) yield tabularRows(chunk);
+}
+
+/** Cells to rows, each cell its JSON value (see cellValue). */
+export function tabularRows({ columns, lines, records }: CellChunk): TabularRow[] {
+  const rows: TabularRow[] = new Array(records.length);
+  for (let i = 0; i < records.length; i++) rows[i] = { line: lines[i], values: rowValues(columns, records[i]) };
+  return rows;
+}
+
+export interface DelimitedOptions {
+  file: string;
+  delimiter: string;
+  trackLines: boolean;
+}
+
+/**
+ * readDelimited's records as cells. Tracking each record's line costs about 6% of an import, so
+ * it is on only when asked (`trackLines`, for sources keyed by line number); parse errors carry
+ * the line either way.
+ */
+export async function* readDelimitedCells(stream: Readable, opts: DelimitedOptions): AsyncGenerator<CellChunk> {
   let columns: string[] | undefined;
   const parser = stream.pipe(
     parse({
@@ -27,25 +59,27 @@ export async function* readDelimited(stream: Readable, opts: { file: string; del
       info: opts.trackLines,
     }),
   );
-  let records = 0;
+  let parsedRecords = 0;
   stream.on('error', (err) => parser.destroy(err));
   try {
     for await (const chunk of readableChunks<string[] | { record: string[]; info: { lines: number } }>(parser)) {
-      const rows: TabularRow[] = [];
+      const lines: number[] = [];
+      const records: string[][] = [];
       for (const parsed of chunk) {
         const record = Array.isArray(parsed) ? parsed : parsed.record;
-        const line = Array.isArray(parsed) ? ++records : parsed.info.lines - newlinesIn(parsed.record);
+        const line = Array.isArray(parsed) ? ++parsedRecords : parsed.info.lines - newlinesIn(parsed.record);
         if (!columns) {
           columns = checkHeader(record, opts.file);
           continue;
         }
         if (record.length !== columns.length) {
-          if (rows.length > 0) yield rows;
+          if (records.length > 0) yield { columns, lines, records };
           throw new InputError(`${opts.file}:${line}: expected ${columns.length} columns, found ${record.length}`);
         }
-        rows.push({ line, values: rowValues(columns, record) });
+        lines.push(line);
+        records.push(record);
       }
-      if (rows.length > 0) yield rows;
+      if (columns && records.length > 0) yield { columns, lines, records };
     }
   } catch (err) {
     if (err instanceof CsvError) {
@@ -59,7 +93,7 @@ export async function* readDelimited(stream: Readable, opts: { file: string; del
   }
 }
 
-function rowValues(columns: string[], record: string[]): Record<string, unknown> {
+function rowValues(columns: readonly string[], record: string[]): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (let i = 0; i < columns.length; i++) values[columns[i]] = cellValue(record[i]);
   return values;

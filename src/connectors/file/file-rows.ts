@@ -1,7 +1,7 @@
 import { InputError } from '../../core/errors.js';
 import type { RecordInput } from '../../core/source.js';
 import { readArff } from './arff-reader.js';
-import { readDelimited, type TabularRow } from './delimited-reader.js';
+import { readDelimited, readDelimitedCells, type CellChunk, type TabularRow } from './delimited-reader.js';
 import { readJsonl } from './jsonl-reader.js';
 import { openLocalInput } from './open-input.js';
 import { recordFromExport } from './trove-export.js';
@@ -33,6 +33,12 @@ export function readRows(file: string, format: FileFormat, label: string, opts: 
   if (format === 'jsonl') return oneRowChunks(readJsonl(input.stream, { file: label }));
   if (format === 'arff') return oneRowChunks(readArff(input.stream, { file: label }));
   return readDelimited(input.stream, { file: label, delimiter: format === 'tsv' ? '\t' : ',', trackLines: opts.trackLines });
+}
+
+/** A CSV or TSV file's records as cells, for readers that serialise them themselves. */
+export function readCells(file: string, format: 'csv' | 'tsv', label: string, opts: { trackLines: boolean; onBytes?: (n: number) => void }): AsyncGenerator<CellChunk> {
+  const input = openLocalInput(file, opts.onBytes);
+  return readDelimitedCells(input.stream, { file: label, delimiter: format === 'tsv' ? '\t' : ',', trackLines: opts.trackLines });
 }
 
 /**

@@ -24,7 +24,12 @@ export interface PreparedColumns {
   text: Array<string | null>;
   fields: string[];
   contentHash: string[];
+  /**
+   * Run-length: items read together share their read time, so each run of equal times crosses
+   * once (`fetchedAt[r]` for the next `fetchedAtRuns[r]` items) instead of once per item.
+   */
   fetchedAt: string[];
+  fetchedAtRuns: number[];
 }
 
 export type PrepareMessage =

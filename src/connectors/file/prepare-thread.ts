@@ -56,16 +56,20 @@ export async function* prepareOnThread(job: PrepareJob): AsyncGenerator<Prepared
 
 function itemsOf(columns: PreparedColumns): PreparedItem[] {
   const items: PreparedItem[] = new Array(columns.key.length);
-  for (let i = 0; i < items.length; i++) {
-    items[i] = {
-      key: columns.key[i],
-      url: columns.url[i],
-      text: columns.text[i],
-      fields: columns.fields[i],
-      content_hash: columns.contentHash[i],
-      blob_hash: null,
-      fetched_at: columns.fetchedAt[i],
-    };
+  let i = 0;
+  for (let run = 0; run < columns.fetchedAt.length; run++) {
+    const fetchedAt = columns.fetchedAt[run];
+    for (const end = i + columns.fetchedAtRuns[run]; i < end; i++) {
+      items[i] = {
+        key: columns.key[i],
+        url: columns.url[i],
+        text: columns.text[i],
+        fields: columns.fields[i],
+        content_hash: columns.contentHash[i],
+        blob_hash: null,
+        fetched_at: fetchedAt,
+      };
+    }
   }
   return items;
 }

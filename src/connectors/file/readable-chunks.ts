@@ -3,8 +3,8 @@ import { finished, type Readable } from 'node:stream';
 /**
  * An object-mode stream's items, as arrays of whatever it has buffered. Iterating a stream item
  * by item costs a promise per item; a CSV parser buffers thousands of rows per input chunk, so
- * this takes one per chunk. Like the stream's own iterator, an error ends it after the items read
- * before it, and leaving early destroys the stream.
+ * this takes one per chunk. An error ends it after every item the stream produced before it, and
+ * leaving early destroys the stream.
  */
 export async function* readableChunks<T>(stream: Readable): AsyncGenerator<T[]> {
   let wake: () => void = () => undefined;
@@ -32,6 +32,11 @@ export async function* readableChunks<T>(stream: Readable): AsyncGenerator<T[]> 
   }
 }
 
+/**
+ * Unlike the stream's own iterator, items still buffered when the stream is destroyed by an error
+ * are read: a CSV parser that fails at the end of its input has the rows before the bad one
+ * buffered while a slow consumer (a store, a full prepare queue) has not read them yet.
+ */
 function read<T>(stream: Readable): T | null {
-  return stream.destroyed ? null : (stream.read() as T | null);
+  return stream.destroyed && stream.readableLength === 0 ? null : (stream.read() as T | null);
 }

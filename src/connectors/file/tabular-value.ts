@@ -4,11 +4,21 @@
  */
 export function cellValue(raw: string): string | number | null {
   if (raw === '') return null;
+  return isExactNumber(raw) ? Number(raw) : raw;
+}
+
+/**
+ * The JSON text of cellValue(raw), without making the value: a number that prints back as its
+ * cell is the cell itself, so only text cells need JSON.stringify.
+ */
+export function cellJson(raw: string): string {
+  if (raw === '') return 'null';
+  return isExactNumber(raw) ? raw : JSON.stringify(raw);
+}
+
+function isExactNumber(raw: string): boolean {
   const c = raw.charCodeAt(0);
-  const numberish = (c >= 48 && c <= 57) || c === 45;
-  if (numberish) {
-    const n = Number(raw);
-    if (Number.isFinite(n) && String(n) === raw) return n;
-  }
-  return raw;
+  if (!((c >= 48 && c <= 57) || c === 45)) return false;
+  const n = Number(raw);
+  return Number.isFinite(n) && String(n) === raw;
 }
