@@ -2,13 +2,14 @@
  * npm run bench:label
  * 1. Human pace: 200 annotators (each pauses ~2 s on an item before submitting) against a hub on
  *    SQLite in another process, loaded as `npm start` loads it; p50/p99 of `next` and of submit in
- *    steady state (requests started in the first BENCH_WARMUP_SECONDS are served but not counted).
+ *    steady state: the phase runs BENCH_WARMUP_SECONDS more, and requests started in those first
+ *    seconds (cold code, 200 first logins) are served but not counted.
  * 2. Saturation: 50 connections doing next → submit with no pause; requests/s.
  *    Both report the hub process's CPU time per request (a shared machine makes latency noisy).
  *    Both check that no item got more than K annotations nor two from one annotator.
  * 3. `next` on a 1,000,000-item project against a 1,000-item one (in process; median and p99).
  * 4. Export of 1,000,000 annotations (JSONL and CSV) in its own process: seconds and peak RSS.
- * Env: BENCH_PACE_SECONDS (60), BENCH_WARMUP_SECONDS (5), BENCH_HUB_NODE_ARGS (node flags for the hub), BENCH_SATURATE_SECONDS (20), BENCH_BIG_ITEMS (1000000),
+ * Env: BENCH_PACE_SECONDS (60), BENCH_WARMUP_SECONDS (10), BENCH_HUB_NODE_ARGS (node flags for the hub), BENCH_SATURATE_SECONDS (20), BENCH_BIG_ITEMS (1000000),
  * BENCH_EXPORT_ITEMS (334000).
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -27,7 +28,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const tsx = path.resolve(here, '../../node_modules/.bin/tsx');
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const PACE_SECONDS = env('BENCH_PACE_SECONDS', 60);
-const WARMUP_SECONDS = env('BENCH_WARMUP_SECONDS', 5);
+const WARMUP_SECONDS = env('BENCH_WARMUP_SECONDS', 10);
 // e.g. BENCH_HUB_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the hub under load.
 const HUB_NODE_ARGS = (process.env.BENCH_HUB_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const SATURATE_SECONDS = env('BENCH_SATURATE_SECONDS', 20);
@@ -142,7 +143,7 @@ async function loadPhase(dataDir: string, projectName: string, tokens: string[],
   const agent = new Agent({ keepAliveTimeout: 30_000 });
   const phaseStart = performance.now();
   const load: Load = { countFrom: phaseStart + warmupSeconds * 1000, next: [], submit: [], over50msBySecond: new Map(), errors: new Map(), requests: 0 };
-  const until = Date.now() + seconds * 1000;
+  const until = Date.now() + (warmupSeconds + seconds) * 1000;
   let hubCpuMs = NaN;
   try {
     // Annotators arrive spread over two seconds, as people opening the page would.
