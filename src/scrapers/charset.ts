@@ -22,6 +22,19 @@ export function decodeBody(body: Buffer, charset: string): string {
   return iconv.decode(body, charset);
 }
 
+/**
+ * A page's HTML for the analyzer: text already (a rendered page), or the bytes as fetched with their
+ * charset, so the decoding happens on the analyzer's thread and the text never exists on the crawl's.
+ */
+export type PageHtml = string | { bytes: Uint8Array; charset: string };
+
+export function htmlText(page: PageHtml): string {
+  if (typeof page === 'string') return page;
+  const { bytes, charset } = page;
+  // A Buffer sent to another thread arrives as a plain Uint8Array: view its bytes as a Buffer again.
+  return decodeBody(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), charset);
+}
+
 /** As browsers do (WHATWG Encoding), Latin-1 and ASCII labels mean windows-1252. */
 function whatwgLabel(label: string): string {
   const l = label.toLowerCase();

@@ -2,7 +2,8 @@ import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Readable, Transform } from 'node:stream';
 import { Agent, request, type Dispatcher } from 'undici';
 import { RemoteError } from '../core/errors.js';
-import { decodeBody, detectCharset } from './charset.js';
+import { detectCharset, type PageHtml } from './charset.js';
+import { RequestDeadlines } from './request-deadlines.js';
 import { parseRetryAfter } from './retry-policy.js';
 import { normalizeUrl } from './url-normalize.js';
 import type { PageLoader } from './page-task.js';
@@ -16,7 +17,7 @@ export interface FetchSettings {
 
 /** What one URL answered, after following redirects. */
 export type FetchOutcome =
-  | { kind: 'html'; url: string; status: number; contentType: string; body: Buffer; html: string; redirects: string[] }
+  | { kind: 'html'; url: string; status: number; contentType: string; body: Buffer; html: PageHtml; redirects: string[] }
   | { kind: 'not-html'; url: string; status: number; contentType: string; redirects: string[] }
   | { kind: 'http-error'; url: string; status: number; retryAfterMs: number | null; redirects: string[] }
   | { kind: 'redirect-refused'; url: string; redirects: string[] };
@@ -30,6 +31,7 @@ const HTML_TYPES = /^(text\/html|application\/xhtml\+xml)\b/i;
  */
 export class HttpFetcher implements PageLoader {
   private readonly dispatcher: Agent;
+  private readonly deadlines = new RequestDeadlines();
 
   constructor(
     private readonly settings: FetchSettings,
@@ -70,7 +72,7 @@ export class HttpFetcher implements PageLoader {
       }
       const body = await this.readBody(res, current);
       if (!contentType && !looksLikeHtml(body)) return { kind: 'not-html', url: current, status: res.statusCode, contentType: 'unknown', redirects };
-      const html = decodeBody(body, detectCharset(contentType, body));
+      const html = { bytes: body, charset: detectCharset(contentType, body) };
       return { kind: 'html', url: current, status: res.statusCode, contentType: contentType || 'text/html', body, html, redirects };
     }
   }
@@ -93,11 +95,12 @@ export class HttpFetcher implements PageLoader {
   }
 
   private async send(url: string, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+    const deadline = this.deadlines.start(signal, this.settings.timeoutMs);
     try {
-      return await request(url, {
+      const res = await request(url, {
         dispatcher: this.dispatcher,
         method: 'GET',
-        signal: AbortSignal.any([signal, AbortSignal.timeout(this.settings.timeoutMs)]),
+        signal: deadline.signal,
         headersTimeout: this.settings.timeoutMs,
         bodyTimeout: this.settings.timeoutMs,
         headers: {
@@ -106,7 +109,11 @@ export class HttpFetcher implements PageLoader {
           'accept-encoding': 'gzip, deflate, br',
         },
       });
+      // The deadline covers the body too: it ends when the body is read, dumped or destroyed.
+      res.body.once('close', deadline.release);
+      return res;
     } catch (err) {
+      deadline.release();
       throw networkError(err, url, signal);
     }
   }

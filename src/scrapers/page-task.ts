@@ -83,7 +83,9 @@ async function pageResult(entry: FrontierEntry, page: Extract<FetchOutcome, { ki
   const links: DiscoveredUrl[] = [];
   if (config.maxDepth === undefined || followDepth <= config.maxDepth) {
     for (const link of found) {
-      if (link.length <= config.maxUrlLength && !looksLikeTrap(link) && deps.scope.allows(link)) links.push({ url: link, depth: followDepth });
+      if (link.length > config.maxUrlLength) continue;
+      const parsed = new URL(link);
+      if (!looksLikeTrap(parsed) && deps.scope.allowsUrl(parsed)) links.push({ url: link, depth: followDepth });
     }
   }
   const record: RecordInput = {
@@ -107,8 +109,9 @@ async function pageResult(entry: FrontierEntry, page: Extract<FetchOutcome, { ki
  * Crawler traps generate endless URLs; two tell-tale shapes are refused: a path segment repeated
  * three times or more (/a/b/a/b/a/b), and paths over 30 segments deep.
  */
-export function looksLikeTrap(url: string): boolean {
-  const segments = new URL(url).pathname.split('/').filter(Boolean);
+export function looksLikeTrap(url: string | URL): boolean {
+  const segments = (typeof url === 'string' ? new URL(url) : url).pathname.split('/').filter(Boolean);
+  if (segments.length < 3) return false;
   if (segments.length > 30) return true;
   const counts = new Map<string, number>();
   for (const s of segments) {

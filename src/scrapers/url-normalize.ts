@@ -13,9 +13,10 @@ export function normalizeUrl(input: string, base?: string): string | null {
     return null;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
-  url.hash = '';
-  url.username = '';
-  url.password = '';
+  // Each setter re-serialises the URL: call them only when there is something to drop.
+  if (url.href.includes('#')) url.hash = '';
+  if (url.username !== '') url.username = '';
+  if (url.password !== '') url.password = '';
   return url.href;
 }
 

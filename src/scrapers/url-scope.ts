@@ -17,7 +17,11 @@ export class UrlScope {
   }
 
   allows(normalized: string): boolean {
-    const url = new URL(normalized);
+    return this.allowsUrl(new URL(normalized));
+  }
+
+  /** The same test on a URL already parsed. */
+  allowsUrl(url: URL): boolean {
     if (this.hosts.size > 0 && !this.hosts.has(url.host)) return false;
     if (this.include.length > 0 && !this.include.some((g) => g.matches(url))) return false;
     return !this.exclude.some((g) => g.matches(url));

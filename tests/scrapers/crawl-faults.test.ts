@@ -28,6 +28,17 @@ describeEachStore('crawl: faults', (get) => {
       '/gzip': raw(200, { 'content-type': 'text/html; charset=utf-8', 'content-encoding': 'gzip' }, gzipSync('<title>Zipped</title><p>Gzip body é</p>')),
       '/br': raw(200, { 'content-type': 'text/html; charset=utf-8', 'content-encoding': 'br' }, brotliCompressSync('<title>Brotli</title><p>Brotli body</p>')),
       '/bomb': raw(200, { 'content-type': 'text/html', 'content-encoding': 'gzip' }, gzipSync(Buffer.alloc(5_000_000, 0x20))),
+      // A byte every 50 ms: never idle long enough for a body timeout, yet slower in all than the deadline.
+      '/drip': (req, res) => {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        let sent = 0;
+        const timer = setInterval(() => {
+          if (++sent === 20 || res.destroyed) {
+            clearInterval(timer);
+            res.end('</p>');
+          } else res.write('<p>.');
+        }, 50);
+      },
     });
   });
   afterAll(() => site.close());
@@ -98,6 +109,13 @@ describeEachStore('crawl: faults', (get) => {
     const bomb = await crawlOnce(hub, { startUrls: [site.url('/bomb')], maxBytes: 1_000_000 });
     expect(bomb.run.status).toBe('failed');
     expect(await errorsOf(hub, bomb.run.id)).toEqual([expect.stringMatching(/over the 1000000-byte cap/)]);
+  });
+
+  test('a page that takes longer in all than timeoutMs fails as timed out, however steadily it trickles', async () => {
+    const { hub } = get();
+    const { run } = await crawlOnce(hub, { startUrls: [site.url('/drip')], timeoutMs: 300, maxRetries: 0 });
+    expect(run.status).toBe('failed');
+    expect(await errorsOf(hub, run.id)).toEqual([expect.stringMatching(/\/drip: .*timed out \(127\.0\.0\.1:\d+\) \(after 1 attempts\)/)]);
   });
 
   test('an unreachable host fails the run with the reason', async () => {

@@ -35,6 +35,16 @@ describe('extractPage (the default recipe)', () => {
     expect(extractPage(article, 'https://news.example/other', recipe).fields.heading).toBeUndefined();
   });
 
+  test('reads attributes and positions as cheerio does: boolean attributes, option values, checkboxes, :first', () => {
+    const form = '<body><select><option>Small</option><option selected value="l">Large</option></select><input type="checkbox" checked><ul><li>one</li><li>two</li></ul></body>';
+    const recipe = compileRecipe({
+      rules: [{ fields: { chosen: { selector: 'option', attribute: 'selected' }, sizes: { selector: 'option', attribute: 'value', all: true }, box: { selector: 'input', attribute: 'value' }, first: 'li:first', last: 'li:last' } }],
+    });
+    expect(extractPage(form, 'https://shop.example/', recipe).fields).toMatchObject({ chosen: null, sizes: ['Small', 'l'], box: 'on', first: 'one', last: 'two' });
+    const selected = compileRecipe({ rules: [{ fields: { chosen: { selector: 'option[selected]', attribute: 'selected' } } }] });
+    expect(extractPage(form, 'https://shop.example/', selected).fields.chosen).toBe('selected');
+  });
+
   test('rejects a recipe with a bad selector, naming the field', () => {
     expect(() => compileRecipe({ rules: [{ fields: { price: '.price[' } }] }, 'shop.json')).toThrow(InputError);
     expect(() => compileRecipe({ rules: [{ fields: { price: '.price[' } }] }, 'shop.json')).toThrow(/shop.json: rules.0.fields.price.selector: invalid CSS selector/);

@@ -1,9 +1,10 @@
+import type { PageHtml } from '../charset.js';
 import type { PageExtract } from './page-extractor.js';
 
 /** A page for the analyzer thread: its HTML and the URL its links are resolved against. */
 export interface AnalyzeRequest {
   id: number;
-  html: string;
+  html: PageHtml;
   url: string;
 }
 

@@ -1,7 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorMessage } from '../../core/errors.js';
+import { htmlText } from '../charset.js';
 import type { AnalyzeRequest, AnalyzeResponse } from './analyzer-protocol.js';
-import { analyzePage, parseHtml } from './page-extractor.js';
+import { analyzePage, parseDocument } from './page-extractor.js';
 import { compileRecipe } from './recipe.js';
 
 /** The analyzer thread: parses pages and runs the extraction (default recipe plus the source's). */
@@ -13,7 +14,7 @@ if (!port) throw new Error('analyzer-worker runs only as a worker thread');
 port.on('message', ({ id, html, url }: AnalyzeRequest) => {
   let reply: AnalyzeResponse;
   try {
-    reply = { id, ok: true, analysis: analyzePage(parseHtml(html), url, recipe) };
+    reply = { id, ok: true, analysis: analyzePage(parseDocument(htmlText(html)), url, recipe) };
   } catch (err) {
     reply = { id, ok: false, error: errorMessage(err) };
   }

@@ -24,7 +24,8 @@ export function mainText(marks: PageLandmarks): string {
   const root = mainElement(marks);
   if (!root) return '';
   const out: string[] = [];
-  for (const child of root.children) collect(child, out, false);
+  const counts: Counts = { chars: 0, linkChars: 0 };
+  for (const child of root.children) collect(child, out, false, counts);
   return tidy(out.join(''));
 }
 
@@ -33,38 +34,42 @@ function mainElement(marks: PageLandmarks): ParentNode | undefined {
   return marks.main ?? marks.roleMain ?? marks.body ?? marks.root;
 }
 
+/** Text kept so far, in characters, and how much of it is link text: one running tally per page. */
 interface Counts {
   chars: number;
   linkChars: number;
 }
 
-function collect(node: AnyNode, out: string[], inLink: boolean): Counts {
+/** Appends the text of `node` to `out` and adds its characters to `counts`. */
+function collect(node: AnyNode, out: string[], inLink: boolean, counts: Counts): void {
   if (node.type === 'text') {
     // Only runs of whitespace and non-space whitespace need rewriting; single spaces are the norm.
     const text = node.data.replace(ODD_WHITESPACE, ' ');
     out.push(text);
-    const chars = text.length;
-    return { chars, linkChars: inLink ? chars : 0 };
+    counts.chars += text.length;
+    if (inLink) counts.linkChars += text.length;
+    return;
   }
-  if (node.type !== 'tag' && node.type !== 'root') return { chars: 0, linkChars: 0 };
+  if (node.type !== 'tag' && node.type !== 'root') return;
   const el = node as Element;
-  if (el.type === 'tag' && isBoilerplate(el)) return { chars: 0, linkChars: 0 };
+  if (el.type === 'tag' && isBoilerplate(el)) return;
   const block = BLOCK_TAGS.has(el.name);
   const start = out.length;
+  const charsBefore = counts.chars;
+  const linkCharsBefore = counts.linkChars;
   if (block) out.push('\n');
   const link = inLink || el.name === 'a';
-  const counts = { chars: 0, linkChars: 0 };
-  for (const child of el.children) {
-    const c = collect(child, out, link);
-    counts.chars += c.chars;
-    counts.linkChars += c.linkChars;
+  for (const child of el.children) collect(child, out, link, counts);
+  if (block) {
+    const chars = counts.chars - charsBefore;
+    if (!inLink && chars > 0 && (counts.linkChars - linkCharsBefore) / chars > MAX_LINK_DENSITY && el.name !== 'p') {
+      out.length = start;
+      counts.chars = charsBefore;
+      counts.linkChars = linkCharsBefore;
+      return;
+    }
+    out.push('\n');
   }
-  if (block && !inLink && counts.chars > 0 && counts.linkChars / counts.chars > MAX_LINK_DENSITY && el.name !== 'p') {
-    out.length = start;
-    return { chars: 0, linkChars: 0 };
-  }
-  if (block) out.push('\n');
-  return counts;
 }
 
 function isBoilerplate(el: Element): boolean {
@@ -76,11 +81,15 @@ function isBoilerplate(el: Element): boolean {
   return (a.class !== undefined && BOILERPLATE_NAME.test(a.class)) || (a.id !== undefined && BOILERPLATE_NAME.test(a.id));
 }
 
+/**
+ * One line per block: lines trimmed, empty ones dropped, runs of spaces collapsed. Collapsing the
+ * whole text once gives what collapsing each trimmed line would (a run never spans a line break).
+ */
 function tidy(text: string): string {
   const lines: string[] = [];
-  for (const raw of text.split('\n')) {
+  for (const raw of text.replace(/ {2,}/g, ' ').split('\n')) {
     const line = raw.trim();
-    if (line) lines.push(line.replace(/ {2,}/g, ' '));
+    if (line) lines.push(line);
   }
   return lines.join('\n');
 }

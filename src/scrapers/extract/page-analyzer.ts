@@ -2,12 +2,13 @@ import os from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { RemoteError } from '../../core/errors.js';
 import { startModuleWorker } from '../../core/module-worker.js';
+import { htmlText, type PageHtml } from '../charset.js';
 import type { AnalyzeResponse, PageAnalysis } from './analyzer-protocol.js';
 import type { CompiledRecipe } from './recipe.js';
 
 /** Parses a fetched page and extracts its text, fields and links. */
 export interface PageAnalyzer {
-  analyze(html: string, url: string): Promise<PageAnalysis>;
+  analyze(html: PageHtml, url: string): Promise<PageAnalysis>;
   close(): Promise<void>;
 }
 
@@ -29,8 +30,8 @@ function inlineAnalyzer(recipe: CompiledRecipe | undefined): PageAnalyzer {
   const extractor = import('./page-extractor.js');
   return {
     analyze: async (html, url) => {
-      const { analyzePage, parseHtml } = await extractor;
-      return analyzePage(parseHtml(html), url, recipe);
+      const { analyzePage, parseDocument } = await extractor;
+      return analyzePage(parseDocument(htmlText(html)), url, recipe);
     },
     close: async () => undefined,
   };
@@ -72,7 +73,7 @@ class ThreadedAnalyzer implements PageAnalyzer {
     for (let i = 0; i < count; i++) this.threads.push(this.spawn());
   }
 
-  analyze(html: string, url: string): Promise<PageAnalysis> {
+  analyze(html: PageHtml, url: string): Promise<PageAnalysis> {
     if (this.closed) return Promise.reject(new RemoteError('page analyzer closed'));
     const thread = this.threads.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
     const id = this.nextId++;

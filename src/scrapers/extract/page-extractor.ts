@@ -1,4 +1,5 @@
 import { load, type CheerioAPI } from 'cheerio';
+import type { Document } from 'domhandler';
 import { normalizeUrl } from '../url-normalize.js';
 import { mainText } from './main-text.js';
 import { findLandmarks, metaContent, textOf, type PageLandmarks } from './page-landmarks.js';
@@ -27,16 +28,21 @@ export function parseHtml(html: string): CheerioAPI {
  * (the RSS collector uses it for an article's main text).
  */
 export function extractPage(html: string, url: string, recipe?: CompiledRecipe): PageExtract {
-  return extractFromDocument(parseHtml(html), url, recipe);
+  return extractFromDocument(parseDocument(html), url, recipe);
 }
 
-export function extractFromDocument($: CheerioAPI, url: string, recipe?: CompiledRecipe, marks = findLandmarks($)): PageExtract {
+/** The document node of a page: extraction walks the DOM itself, no Cheerio object needed. */
+export function parseDocument(html: string): Document {
+  return parseHtml(html).root()[0] as Document;
+}
+
+export function extractFromDocument(doc: Document, url: string, recipe?: CompiledRecipe, marks = findLandmarks(doc)): PageExtract {
   const title = clean(textOf(marks.title)) || clean(metaContent(marks, 'property', 'og:title')) || clean(textOf(marks.h1)) || null;
   const description = clean(metaContent(marks, 'name', 'description')) || clean(metaContent(marks, 'property', 'og:description')) || null;
   const canonicalHref = marks.canonical?.attribs.href;
   const canonical = canonicalHref ? normalizeUrl(canonicalHref, url) : null;
   const language = pageLanguage(marks);
-  const fromRecipe = recipe ? applyRecipe(recipe, $, url) : undefined;
+  const fromRecipe = recipe ? applyRecipe(recipe, doc, url) : undefined;
   const text = fromRecipe?.text ?? mainText(marks);
   return {
     title,
@@ -49,9 +55,9 @@ export function extractFromDocument($: CheerioAPI, url: string, recipe?: Compile
 }
 
 /** A page's extract, the links it offers (unless it asks robots not to follow them). */
-export function analyzePage($: CheerioAPI, url: string, recipe?: CompiledRecipe): { extract: PageExtract; links: string[] } {
-  const marks = findLandmarks($);
-  const extract = extractFromDocument($, url, recipe, marks);
+export function analyzePage(doc: Document, url: string, recipe?: CompiledRecipe): { extract: PageExtract; links: string[] } {
+  const marks = findLandmarks(doc);
+  const extract = extractFromDocument(doc, url, recipe, marks);
   return { extract, links: allowsFollowing(marks) ? pageLinks(marks, url) : [] };
 }
 

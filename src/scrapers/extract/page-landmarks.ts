@@ -1,5 +1,4 @@
-import type { CheerioAPI } from 'cheerio';
-import type { AnyNode, Element, ParentNode } from 'domhandler';
+import type { AnyNode, Document, Element, ParentNode } from 'domhandler';
 
 /** The elements extraction needs, found in one walk of the document instead of a query each. */
 export interface PageLandmarks {
@@ -20,8 +19,7 @@ export interface PageLandmarks {
 
 const LANDMARK_TAGS = new Set(['html', 'body', 'main', 'article', 'title', 'h1', 'meta', 'link', 'base', 'a', 'area']);
 
-export function findLandmarks($: CheerioAPI): PageLandmarks {
-  const root = $.root()[0];
+export function findLandmarks(root: Document): PageLandmarks {
   const found: PageLandmarks = { root, articles: [], metas: [], anchors: [] };
   walk(root, found, false);
   return found;
