@@ -10,37 +10,38 @@ import type { Knex } from 'knex';
  * items, deleting a run leaves its items without one. SQLite keeps the foreign keys, whose checks
  * cost it little.
  */
-const CHECK_INSERTED = `
-CREATE FUNCTION items_check_inserted_references() RETURNS trigger LANGUAGE plpgsql AS $$
+/**
+ * A statement-level check of the sources and runs the statement's rows refer to: `sourceIds` and
+ * `runIds` are queries over the transition tables giving the ids to check.
+ */
+function referenceCheck(name: string, sourceIds: string, runIds: string): string {
+  const missing = (table: string, ids: string, what: string) => `
+  IF EXISTS (SELECT 1 FROM (${ids}) c (id) WHERE NOT EXISTS (SELECT 1 FROM ${table} t WHERE t.id = c.id)) THEN
+    RAISE foreign_key_violation USING MESSAGE = 'insert or update on table "items" refers to a ${what} that does not exist';
+  END IF;`;
+  return `
+CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM 1 FROM sources WHERE id IN (SELECT DISTINCT source_id FROM new_items) FOR KEY SHARE;
-  PERFORM 1 FROM runs WHERE id IN (SELECT DISTINCT run_id FROM new_items) FOR KEY SHARE;
-  IF EXISTS (SELECT 1 FROM (SELECT DISTINCT source_id FROM new_items) n WHERE NOT EXISTS (SELECT 1 FROM sources s WHERE s.id = n.source_id)) THEN
-    RAISE foreign_key_violation USING MESSAGE = 'insert or update on table "items" refers to a source that does not exist';
-  END IF;
-  IF EXISTS (SELECT 1 FROM (SELECT DISTINCT run_id FROM new_items WHERE run_id IS NOT NULL) n WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = n.run_id)) THEN
-    RAISE foreign_key_violation USING MESSAGE = 'insert or update on table "items" refers to a run that does not exist';
-  END IF;
+  PERFORM 1 FROM sources WHERE id IN (${sourceIds}) FOR KEY SHARE;
+  PERFORM 1 FROM runs WHERE id IN (${runIds}) FOR KEY SHARE;${missing('sources', sourceIds, 'source')}${missing('runs', runIds, 'run')}
   RETURN NULL;
 END $$`;
+}
+
+const CHECK_INSERTED = referenceCheck(
+  'items_check_inserted_references',
+  'SELECT DISTINCT source_id FROM new_items',
+  'SELECT DISTINCT run_id FROM new_items WHERE run_id IS NOT NULL',
+);
 
 // An update checks only the references it changed: clearing run_id (a run deleted while its
 // source is deleted too) must not trip over the source already gone.
-const CHECK_UPDATED = `
-CREATE FUNCTION items_check_updated_references() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM 1 FROM sources WHERE id IN (SELECT n.source_id FROM new_items n JOIN old_items o ON o.id = n.id WHERE n.source_id <> o.source_id) FOR KEY SHARE;
-  PERFORM 1 FROM runs WHERE id IN (SELECT n.run_id FROM new_items n JOIN old_items o ON o.id = n.id WHERE n.run_id IS DISTINCT FROM o.run_id) FOR KEY SHARE;
-  IF EXISTS (SELECT 1 FROM new_items n JOIN old_items o ON o.id = n.id
-             WHERE n.source_id <> o.source_id AND NOT EXISTS (SELECT 1 FROM sources s WHERE s.id = n.source_id)) THEN
-    RAISE foreign_key_violation USING MESSAGE = 'insert or update on table "items" refers to a source that does not exist';
-  END IF;
-  IF EXISTS (SELECT 1 FROM new_items n JOIN old_items o ON o.id = n.id
-             WHERE n.run_id IS NOT NULL AND n.run_id IS DISTINCT FROM o.run_id AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = n.run_id)) THEN
-    RAISE foreign_key_violation USING MESSAGE = 'insert or update on table "items" refers to a run that does not exist';
-  END IF;
-  RETURN NULL;
-END $$`;
+const CHANGED = 'FROM new_items n JOIN old_items o ON o.id = n.id';
+const CHECK_UPDATED = referenceCheck(
+  'items_check_updated_references',
+  `SELECT DISTINCT n.source_id ${CHANGED} WHERE n.source_id <> o.source_id`,
+  `SELECT DISTINCT n.run_id ${CHANGED} WHERE n.run_id IS NOT NULL AND n.run_id IS DISTINCT FROM o.run_id`,
+);
 
 const DELETE_WITH_SOURCE = `
 CREATE FUNCTION items_delete_with_source() RETURNS trigger LANGUAGE plpgsql AS $$
