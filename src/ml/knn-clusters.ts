@@ -6,7 +6,7 @@
  * clusters — and within a pair every member — the bounds rule out.
  */
 import { NeighbourHeaps } from './knn-heaps.js';
-import { partitionPoints, type Partition } from './knn-partition.js';
+import { partitionPoints, squaredBetweenCentres, squaredToCentre, type Partition } from './knn-partition.js';
 
 /**
  * Relative slack on the triangle-inequality bounds: they are computed in floating point, and a
@@ -185,20 +185,5 @@ function clusterPairsByDistance(part: Partition): Array<[number, number]> {
 }
 
 function centreDistance(part: Partition, a: number, b: number): number {
-  const { centres, d } = part;
-  let s = 0;
-  for (let j = 0; j < d; j++) {
-    const t = centres[a * d + j] - centres[b * d + j];
-    s += t * t;
-  }
-  return Math.sqrt(s);
-}
-
-function squaredToCentre(coords: Float32Array, po: number, centres: Float64Array, co: number, d: number): number {
-  let s = 0;
-  for (let j = 0; j < d; j++) {
-    const t = coords[po + j] - centres[co + j];
-    s += t * t;
-  }
-  return s;
+  return Math.sqrt(squaredBetweenCentres(part.centres, a * part.d, b * part.d, part.d));
 }

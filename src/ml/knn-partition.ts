@@ -123,7 +123,8 @@ function centresByDistance(centres: Float64Array, clusters: number, d: number): 
   return { order, squaredDistance };
 }
 
-function squaredBetweenCentres(centres: Float64Array, ao: number, bo: number, d: number): number {
+/** Squared distance between the centres at offsets `ao` and `bo`. */
+export function squaredBetweenCentres(centres: Float64Array, ao: number, bo: number, d: number): number {
   let s = 0;
   for (let j = 0; j < d; j++) {
     const t = centres[ao + j] - centres[bo + j];
@@ -144,7 +145,8 @@ function partialSquaredToCentre(points: Float32Array, po: number, centres: Float
   return s;
 }
 
-function squaredToCentre(points: Float32Array, po: number, centres: Float64Array, co: number, d: number): number {
+/** Squared distance from the point at offset `po` to the centre at offset `co`. */
+export function squaredToCentre(points: Float32Array, po: number, centres: Float64Array, co: number, d: number): number {
   let s = 0;
   for (let j = 0; j < d; j++) {
     const t = points[po + j] - centres[co + j];

@@ -144,25 +144,21 @@ export function authRouter(hub: Hub, limiter = new LoginLimiter()): Router {
   return r;
 }
 
+/** The cached value for `key`, else what `find` gives. Only found values are kept: a refused credential is looked up again next time. */
+async function cachedFound<T>(cache: TtlCache<string, T>, key: string, find: () => Promise<T | undefined>): Promise<T | undefined> {
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const found = await find();
+  if (found) cache.set(key, found);
+  return found;
+}
+
 /** Resolves the caller; 401 without valid credentials, 403 on a cookie request without its CSRF token. */
 export function requireAuth(hub: Hub): RequestHandler {
   const db = hub.store.db;
   const cache = credentialCache(hub);
-  // Only found credentials are kept: a refused one is looked up again next time.
-  async function cachedSession(cookie: string): Promise<Session | undefined> {
-    const hit = cache.sessions.get(cookie);
-    if (hit) return hit;
-    const session = await findSession(db, cookie);
-    if (session) cache.sessions.set(cookie, session);
-    return session;
-  }
-  async function cachedTokenUser(bearer: string): Promise<User | undefined> {
-    const hit = cache.tokens.get(bearer);
-    if (hit) return hit;
-    const user = await userForToken(db, bearer);
-    if (user) cache.tokens.set(bearer, user);
-    return user;
-  }
+  const cachedSession = (cookie: string) => cachedFound(cache.sessions, cookie, () => findSession(db, cookie));
+  const cachedTokenUser = (bearer: string) => cachedFound(cache.tokens, bearer, () => userForToken(db, bearer));
   return async (req, _res, next) => {
     if (authByRequest.has(req)) return next();
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
