@@ -76,7 +76,7 @@ function openSqlite(dataDir: string, blobs: BlobStore): Store {
       },
     },
   });
-  return { db, dialect: 'sqlite', dataDir, blobs, location: file, close: () => db.destroy() };
+  return { db, dialect: 'sqlite', dataDir, blobs, location: file, close: () => closeBoth(db, blobs) };
 }
 
 async function openPostgres(url: string, dataDir: string, blobs: BlobStore): Promise<Store> {
@@ -87,7 +87,12 @@ async function openPostgres(url: string, dataDir: string, blobs: BlobStore): Pro
     pool: { min: 0, max: 10 },
     acquireConnectionTimeout: CONNECT_TIMEOUT_MS + 1000,
   });
-  return { db, dialect: 'pg', dataDir, blobs, location, close: () => db.destroy() };
+  return { db, dialect: 'pg', dataDir, blobs, location, close: () => closeBoth(db, blobs) };
+}
+
+async function closeBoth(db: Knex, blobs: BlobStore): Promise<void> {
+  blobs.close();
+  await db.destroy();
 }
 
 /** Row count of a query result on either dialect. */
