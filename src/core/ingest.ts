@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { PiiKind, Redactor } from './redact.js';
 import { insertNewItems } from './item-insert.js';
 import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
+import { itemDone, plainItem } from './packed-items.js';
 import { prepareItem, type PreparedItem, type PreparedRecords } from './prepare-item.js';
 import type { RunCounts } from './runs.js';
 import type { RecordInput } from './source.js';
@@ -25,12 +26,17 @@ export interface IngestOptions {
   /** Opt-in PII redaction, applied before anything is hashed or stored. */
   redactor?: Redactor;
   /**
-   * On SQLite, once a full batch shows this is a bulk write, checkpoint the log from another
-   * thread (see wal-checkpointer.ts). The owner must then call close().
+   * On SQLite, once the run has taken BULK_ROWS records, checkpoint the log from another thread
+   * (see wal-checkpointer.ts). The owner must then call close().
    */
   backgroundCheckpoints?: boolean;
 }
 
+/**
+ * A run that has taken this many records is a bulk write, however small its batches: a crawl
+ * commits every 50 pages, and SQLite's own checkpoints would stall it on every 4 MB of log.
+ */
+const BULK_ROWS = 1000;
 /** Rows per lookup or knex insert (bounded by SQLite's bound-parameter limit). */
 const INSERT_CHUNK = 1000;
 /** New items go through insertNewItems, which is not bound by the parameter limit (COPY, or 100 rows per SQLite statement). */
@@ -84,7 +90,7 @@ export class Ingestor {
     if (records.redacted && this.opts.redactor) {
       for (const [kind, n] of Object.entries(records.redacted) as Array<[PiiKind, number]>) this.opts.redactor.counts[kind] += n;
     }
-    return this.takeAll(records.items, 0);
+    return this.takeAll(records.itemsToStore(), 0);
   }
 
   private takeAll(items: readonly PreparedItem[], from: number): Promise<void> | undefined {
@@ -105,6 +111,7 @@ export class Ingestor {
     const pending = this.buffer.get(item.key);
     if (pending && pending.content_hash === item.content_hash) {
       this.counts.unchanged++;
+      itemDone(item);
       return undefined;
     }
     // A full buffer is committed when the next record arrives, not when it fills: a source that
@@ -124,16 +131,21 @@ export class Ingestor {
     const batch = [...this.buffer.values()];
     this.buffer = new Map();
     if (batch.length === 0 && !alongside) return;
-    if (batch.length >= this.batchSize && this.opts.backgroundCheckpoints && this.store.dialect === 'sqlite') this.checkpointer ??= startWalCheckpointer(this.store);
+    if (this.counts.seen >= BULK_ROWS && this.opts.backgroundCheckpoints && this.store.dialect === 'sqlite') this.checkpointer ??= startWalCheckpointer(this.store);
     await this.checkpointer;
     const delta = emptyCounts();
-    await this.store.db.transaction(async (trx) => {
-      const event = await this.upsert(trx, batch, delta);
-      if (event.inserted.length || event.updated.length) {
-        for (const listener of this.opts.listeners ?? []) await listener(trx, event);
-      }
-      if (alongside) await alongside(trx);
-    });
+    try {
+      await this.store.db.transaction(async (trx) => {
+        const event = await this.upsert(trx, batch, delta);
+        if (event.inserted.length || event.updated.length) {
+          for (const listener of this.opts.listeners ?? []) await listener(trx, event);
+        }
+        if (alongside) await alongside(trx);
+      });
+    } finally {
+      // Stored or failed, the batch is not read again.
+      for (const item of batch) itemDone(item);
+    }
     this.counts.inserted += delta.inserted;
     this.counts.updated += delta.updated;
     this.counts.unchanged += delta.unchanged;
@@ -177,7 +189,7 @@ export class Ingestor {
         delta.unchanged++;
         continue;
       }
-      await trx('items').where({ id: old.id }).update({ ...it, run_id: runId, updated_at: now });
+      await trx('items').where({ id: old.id }).update({ ...plainItem(it), run_id: runId, updated_at: now });
       versions.push({ item_id: old.id, content_hash: old.content_hash, blob_hash: old.blob_hash, run_id: runId, replaced_at: now });
       event.updated.push(old.id);
       delta.updated++;

@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Knex } from 'knex';
-import { from as copyFrom } from 'pg-copy-streams';
+import type { from as CopyFrom } from 'pg-copy-streams';
+import { copyLines, PACKED_COLUMNS, PackedItem } from './packed-items.js';
 import type { PreparedItem } from './prepare-item.js';
 import type { Dialect } from './store.js';
 
@@ -18,7 +19,8 @@ export interface InsertOutcome<T extends PreparedItem> {
   conflicted: T[];
 }
 
-const COLUMNS = ['source_id', 'run_id', 'key', 'url', 'text', 'fields', 'content_hash', 'blob_hash', 'fetched_at', 'created_at', 'updated_at'] as const;
+/** The packed columns from the third on, so a packed item's values bind in one run. */
+const COLUMNS = ['source_id', 'run_id', ...PACKED_COLUMNS, 'created_at', 'updated_at'] as const;
 
 /**
  * Inserts rows that are new for their (source, key); rows whose key exists come back as conflicted
@@ -122,6 +124,13 @@ function insertOne<T extends PreparedItem>(statements: SqliteStatements, outcome
 function bindRow(params: unknown[], at: number, r: PreparedItem, b: BatchContext): void {
   params[at] = b.sourceId;
   params[at + 1] = b.runId;
+  params[at + 9] = b.now;
+  params[at + 10] = b.now;
+  if (r instanceof PackedItem) {
+    const values = r.values();
+    for (let i = 0; i < values.length; i++) params[at + 2 + i] = values[i];
+    return;
+  }
   params[at + 2] = r.key;
   params[at + 3] = r.url;
   params[at + 4] = r.text;
@@ -129,17 +138,12 @@ function bindRow(params: unknown[], at: number, r: PreparedItem, b: BatchContext
   params[at + 6] = r.content_hash;
   params[at + 7] = r.blob_hash;
   params[at + 8] = r.fetched_at;
-  params[at + 9] = b.now;
-  params[at + 10] = b.now;
 }
 
 interface PgConnection {
-  query(text: string, values?: unknown[]): Promise<{ rows: Array<{ id: number; key: string }> }>;
+  query<Row = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: Row[] }>;
   query<S extends NodeJS.WritableStream>(stream: S): S;
 }
-
-/** The per-row columns, in the order they are copied into the staging table. */
-const STAGED_COLUMNS = ['key', 'url', 'text', 'fields', 'content_hash', 'blob_hash', 'fetched_at'] as const;
 
 /**
  * PostgreSQL: the rows are COPYed (text format) into a session-local staging table, then moved
@@ -149,35 +153,35 @@ const STAGED_COLUMNS = ['key', 'url', 'text', 'fields', 'content_hash', 'blob_ha
 async function insertPg<T extends PreparedItem>(trx: Knex.Transaction, rows: T[], b: BatchContext): Promise<InsertOutcome<T>> {
   const conn = (await trx.client.acquireConnection()) as PgConnection;
   // Created by the transaction that first needs it (a rollback undoes that, hence IF NOT EXISTS).
-  await conn.query(`CREATE TEMP TABLE IF NOT EXISTS trove_items_staging (${STAGED_COLUMNS.map((c) => `${c} text`).join(', ')})`);
-  await copyInto(conn, 'trove_items_staging', STAGED_COLUMNS, rows);
-  const { rows: inserted } = await conn.query(
-    `INSERT INTO items (${COLUMNS.join(', ')}) SELECT $1::int, $2::int, ${STAGED_COLUMNS.join(', ')}, $3, $3 FROM trove_items_staging ON CONFLICT (source_id, key) DO NOTHING RETURNING id, key`,
-    [b.sourceId, b.runId, b.now],
-  );
+  await conn.query(`CREATE TEMP TABLE IF NOT EXISTS trove_items_staging (${PACKED_COLUMNS.map((c) => `${c} text`).join(', ')})`);
+  await copyInto(conn, 'trove_items_staging', rows);
+  // The new ids come back as one array rather than a row each: parsing thousands of result rows
+  // was most of what an import allocated on this thread.
+  const [{ ids: insertedIds }] = (
+    await conn.query<{ ids: number[] }>(
+      `WITH inserted AS (INSERT INTO items (${COLUMNS.join(', ')}) SELECT $1::int, $2::int, ${PACKED_COLUMNS.join(', ')}, $3, $3 FROM trove_items_staging ON CONFLICT (source_id, key) DO NOTHING RETURNING id)
+       SELECT coalesce(array_agg(id), '{}') AS ids FROM inserted`,
+      [b.sourceId, b.runId, b.now],
+    )
+  ).rows;
   await conn.query('TRUNCATE trove_items_staging');
-  const insertedIds = inserted.map((r) => r.id);
-  if (inserted.length === rows.length) return { insertedIds, conflicted: [] };
+  if (insertedIds.length === rows.length) return { insertedIds, conflicted: [] };
+  const { rows: inserted } = await conn.query<{ key: string }>('SELECT key FROM items WHERE id = ANY($1)', [insertedIds]);
   const insertedKeys = new Set(inserted.map((r) => r.key));
   return { insertedIds, conflicted: rows.filter((r) => !insertedKeys.has(r.key)) };
 }
 
-async function copyInto(conn: PgConnection, table: string, columns: readonly (keyof PreparedItem)[], rows: PreparedItem[]): Promise<void> {
-  let data = '';
-  for (const row of rows) {
-    for (let i = 0; i < columns.length; i++) data += (i === 0 ? '' : '\t') + copyText(row[columns[i]]);
-    data += '\n';
-  }
-  const stream = conn.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
-  await pipeline(Readable.from([data]), stream);
+/** Copies the rows' packed columns into `table`: packed items' lines go as they are. */
+async function copyInto(conn: PgConnection, table: string, rows: readonly PreparedItem[]): Promise<void> {
+  const copyFrom = await loadCopyFrom();
+  const stream = conn.query(copyFrom(`COPY ${table} (${PACKED_COLUMNS.join(', ')}) FROM STDIN`));
+  await pipeline(Readable.from(copyLines(rows)), stream);
 }
 
-const COPY_SPECIAL = /[\\\t\n\r]/;
-const COPY_SPECIALS = /[\\\t\n\r]/g;
-const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+/** pg-copy-streams loads with the first COPY: a SQLite store does not pay for it. */
+let copyFromLoaded: Promise<typeof CopyFrom> | undefined;
 
-/** A value in COPY's text format: \N is NULL; backslash, tab and line breaks are escaped. */
-function copyText(value: string | null): string {
-  if (value === null) return '\\N';
-  return COPY_SPECIAL.test(value) ? value.replace(COPY_SPECIALS, (ch) => COPY_ESCAPES[ch]) : value;
+function loadCopyFrom(): Promise<typeof CopyFrom> {
+  copyFromLoaded ??= import('pg-copy-streams').then((loaded) => loaded.from);
+  return copyFromLoaded;
 }

@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import { InputError } from './errors.js';
+import { PackedBatch, plainItem, type PackedItems } from './packed-items.js';
 import type { PiiKind } from './redact.js';
 import type { RecordInput } from './source.js';
 import { nowIso, type Timestamp } from './time.js';
@@ -17,14 +18,34 @@ export interface PreparedItem {
 
 /**
  * Records a source has already prepared (redacted first, when the source's config asks for it),
- * typically on another thread: the ingest path only stores them. `redacted` counts what the
- * redaction replaced in them, for the run's stats.
+ * typically on another thread: the ingest path only stores them. They come as items or packed
+ * (see packed-items.ts). `redacted` counts what the redaction replaced in them, for the run's stats.
  */
 export class PreparedRecords {
+  private readonly content: readonly PreparedItem[] | PackedBatch;
+
+  /** `onStored` gets packed items' buffers back once they are stored (see PackedBatch). */
   constructor(
-    readonly items: readonly PreparedItem[],
+    content: readonly PreparedItem[] | PackedItems,
     readonly redacted?: Readonly<Record<PiiKind, number>>,
-  ) {}
+    onStored?: (packed: PackedItems) => void,
+  ) {
+    this.content = Array.isArray(content) ? content : new PackedBatch(content as PackedItems, onStored);
+  }
+
+  get size(): number {
+    return this.content instanceof PackedBatch ? this.content.size : this.content.length;
+  }
+
+  /** The items as plain objects, as prepareItem makes them. */
+  get items(): readonly PreparedItem[] {
+    return this.content instanceof PackedBatch ? this.content.views().map(plainItem) : this.content;
+  }
+
+  /** The items for storing, to be asked for once: packed ones stay bytes, read when stored. */
+  itemsToStore(): readonly PreparedItem[] {
+    return this.content instanceof PackedBatch ? this.content.views() : this.content;
+  }
 }
 
 /**

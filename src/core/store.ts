@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
-import pg from 'pg';
+import type pg from 'pg';
 import { redactUrl, type TroveConfig } from './config.js';
 import { StoreError, errorMessage } from './errors.js';
 import { BlobStore } from './blobs.js';
@@ -23,8 +23,21 @@ export interface Store {
 
 const CONNECT_TIMEOUT_MS = 8000;
 
-// PostgreSQL int8 (COUNT(*), SUM) comes back as a string by default; our counts fit in a double.
-pg.types.setTypeParser(20, (value: string) => Number(value));
+let pgDriver: Promise<typeof pg> | undefined;
+
+/**
+ * The pg driver, loaded when a PostgreSQL store or source is first opened: a SQLite store does
+ * not pay for it (about 7 MB of memory). Every user of the driver loads it here, so int8 parses
+ * the same way for all of them.
+ */
+export function loadPg(): Promise<typeof pg> {
+  pgDriver ??= import('pg').then(({ default: driver }) => {
+    // PostgreSQL int8 (COUNT(*), SUM) comes back as a string by default; our counts fit in a double.
+    driver.types.setTypeParser(20, (value: string) => Number(value));
+    return driver;
+  });
+  return pgDriver;
+}
 
 export async function openStore(config: Pick<TroveConfig, 'dataDir' | 'databaseUrl'>, opts: { migrate?: boolean } = {}): Promise<Store> {
   ensureWritableDir(config.dataDir);
@@ -81,6 +94,8 @@ function openSqlite(dataDir: string, blobs: BlobStore): Store {
 
 async function openPostgres(url: string, dataDir: string, blobs: BlobStore): Promise<Store> {
   const location = redactUrl(url);
+  // knex requires the driver itself; it must come with the int8 parser set.
+  await loadPg();
   const db = knexFactory({
     client: 'pg',
     connection: { connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS },

@@ -126,6 +126,52 @@ describeEachStore('file import', (get) => {
     expect((await itemsOf(name))[7]).toMatchObject({ key: '7', text: `row 7 ${'x'.repeat(100)}`, fields: { id: 7, label: 'pos' } });
   });
 
+  test('a file read on its own thread stores every kind of text as the import on one thread does, repeated keys included', async () => {
+    const tricky = [
+      ['t1', 'tab\there, back\\slash and "quotes"'],
+      ['t2', 'two\r\nlines'],
+      ['t3', 'café ☕ 𝄞'],
+      ['t4', '\\N'],
+      ['t5', ''],
+      ['dup', 'same'],
+      ['dup', 'same'],
+      ['changed', 'first'],
+      ['changed', 'second'],
+    ];
+    const csv = (extra: string) => {
+      const cells = tricky.map(([key, text]) => `${key},"${text.replace(/"/g, '""')}",x\\N`).join('\n');
+      // Above the size from which reading and preparing move to their own thread (4 MiB).
+      const padding = Array.from({ length: 40_000 }, (_, i) => `p${i},"row ${i} ${'x'.repeat(100)}",`).join('\n');
+      return `id,text,label\n${cells}\n${padding}\n${extra}\n`;
+    };
+    const big = write('tricky-big.csv', csv('last,last,'));
+    const small = write('tricky-small.csv', `id,text,label\n${tricky.map(([key, text]) => `${key},"${text.replace(/"/g, '""')}",x\\N`).join('\n')}\n`);
+    const { name, run } = await importFile({ path: big, key: 'id', text: 'text', label: 'label' });
+    const { name: smallName } = await importFile({ path: small, key: 'id', text: 'text', label: 'label' });
+    const stored = async (source: string) => {
+      const { db } = get().hub.store;
+      const sourceId = (await db('sources').where({ name: source }).first()).id;
+      const rows = await db('items').where({ source_id: sourceId }).whereNot('key', 'like', 'p%').whereNot({ key: 'last' }).orderBy('id');
+      return rows.map((r) => [r.key, r.text, r.fields, r.content_hash, r.fetched_at.length]);
+    };
+
+    expect(run).toMatchObject({ status: 'succeeded', inserted: 40_008, updated: 1, unchanged: 1 });
+    expect(await stored(name)).toEqual(await stored(smallName));
+    expect((await itemsOf(name)).slice(0, 5).map((i) => [i.key, i.text, i.fields])).toEqual([
+      ['t1', 'tab\there, back\\slash and "quotes"', { id: 't1', label: 'x\\N' }],
+      ['t2', 'two\nlines', { id: 't2', label: 'x\\N' }],
+      ['t3', 'café ☕ 𝄞', { id: 't3', label: 'x\\N' }],
+      ['t4', '\\N', { id: 't4', label: 'x\\N' }],
+      ['t5', null, { id: 't5', label: 'x\\N' }],
+    ]);
+
+    fs.writeFileSync(big, csv('last,changed,'));
+    const rerun = await runSource(get().hub, name);
+
+    expect(rerun).toMatchObject({ status: 'succeeded', inserted: 0, updated: 3, unchanged: 40_007 });
+    expect((await itemsOf(name)).find((i) => i.key === 'last')).toMatchObject({ text: 'changed', fields: { label: null } });
+  });
+
   test('a key, text or label column that does not exist is refused before anything is written', async () => {
     const file = write('cols.csv', 'id,text\n1,a\n');
     const kind = get().hub.kinds.get('file');

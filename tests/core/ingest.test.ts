@@ -176,17 +176,42 @@ describeEachStore('ingest', (get) => {
   test('bulk ingests running at once share the checkpoint thread; the store checkpoints itself again after the last', async () => {
     const { store } = get().hub;
     const [a, b] = [await newSource(), await newSource()];
-    const ingestors = [a, b].map((s) => new Ingestor(store, { sourceId: s.id, runId: null, batchSize: 50, backgroundCheckpoints: true }));
-    for (let i = 0; i < 200; i++) for (const ingestor of ingestors) await ingestor.add({ key: `k${i}` });
+    const ingestors = [a, b].map((s) => new Ingestor(store, { sourceId: s.id, runId: null, batchSize: 250, backgroundCheckpoints: true }));
+    for (let i = 0; i < 1200; i++) for (const ingestor of ingestors) await ingestor.add({ key: `k${i}` });
     await Promise.all(ingestors.map((ingestor) => ingestor.flush()));
     await ingestors[0].close();
     const whileOneRuns = store.dialect === 'sqlite' ? await store.db.raw('PRAGMA wal_autocheckpoint') : undefined;
     await ingestors[1].close();
 
-    expect(ingestors.map((ingestor) => ingestor.counts.inserted)).toEqual([200, 200]);
+    expect(ingestors.map((ingestor) => ingestor.counts.inserted)).toEqual([1200, 1200]);
     if (store.dialect === 'sqlite') {
       expect(whileOneRuns).toEqual([{ wal_autocheckpoint: 0 }]);
       expect(await store.db.raw('PRAGMA wal_autocheckpoint')).toEqual([{ wal_autocheckpoint: 1000 }]);
+    }
+  });
+
+  test('a run committing small batches, as a crawl does, checkpoints in the background once it has taken 1,000 records', async () => {
+    const { store } = get().hub;
+    const source = await newSource();
+    const ingestor = new Ingestor(store, { sourceId: source.id, runId: null, batchSize: 5000, backgroundCheckpoints: true });
+    const autocheckpoint = async () => (store.dialect === 'sqlite' ? await store.db.raw('PRAGMA wal_autocheckpoint') : undefined);
+    const flushEvery50 = async (from: number, to: number) => {
+      for (let i = from; i < to; i++) {
+        await ingestor.add({ key: `page${i}` });
+        if ((i + 1) % 50 === 0) await ingestor.flush();
+      }
+    };
+    await flushEvery50(0, 950);
+    const beforeBulk = await autocheckpoint();
+    await flushEvery50(950, 1100);
+    const inBulk = await autocheckpoint();
+    await ingestor.close();
+
+    expect(ingestor.counts.inserted).toBe(1100);
+    if (store.dialect === 'sqlite') {
+      expect(beforeBulk).toEqual([{ wal_autocheckpoint: 1000 }]);
+      expect(inBulk).toEqual([{ wal_autocheckpoint: 0 }]);
+      expect(await autocheckpoint()).toEqual([{ wal_autocheckpoint: 1000 }]);
     }
   });
 

@@ -124,6 +124,20 @@ describe('preparing a file on its own thread', () => {
     expect(items.map((i) => i.key)).toEqual(['2', '4']);
   });
 
+  test('long rows come in smaller batches, all of them in order', async () => {
+    const long = Array.from({ length: 3000 }, (_, i) => `${i + 1},${String(i).padEnd(2000, 'x')}`).join('\n');
+    const file = write('long-rows.csv', `id,text\n${long}\n`);
+    const sizes: number[] = [];
+    const keys: string[] = [];
+    for await (const { records } of prepareOnThread(csvJob(file))) {
+      sizes.push(records.size);
+      keys.push(...records.items.map((i) => i.key));
+    }
+
+    expect(keys).toEqual(Array.from({ length: 3000 }, (_, i) => String(i + 1)));
+    expect(Math.max(...sizes)).toBeLessThan(2000);
+  });
+
   test('leaving early stops the thread', async () => {
     const file = write('long.csv', `id,text\n${rows(50_000)}\n`);
     let batches = 0;

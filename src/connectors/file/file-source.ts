@@ -115,7 +115,7 @@ async function* preparedOnThread(file: string, format: FileFormat, label: string
   for await (const { records, bytes } of batches) {
     if (ctx.signal.aborted) return;
     yield records;
-    done += records.items.length;
+    done += records.size;
     ctx.progress({ done, bytes, totalBytes });
   }
 }

@@ -1,3 +1,4 @@
+import type { PackedItems } from '../../core/packed-items.js';
 import type { PiiKind } from '../../core/redact.js';
 import type { FileFormat, RowMapping } from './file-rows.js';
 
@@ -13,30 +14,15 @@ export interface PrepareJob {
   redact: PiiKind[];
 }
 
-/**
- * Prepared items column by column: the receiving thread deserialises arrays of strings in about a
- * third of the time it takes for the same items as objects, and it has the inserts to do.
- * Records from files carry no raw payload, hence no blob hash.
- */
-export interface PreparedColumns {
-  key: string[];
-  url: Array<string | null>;
-  text: Array<string | null>;
-  fields: string[];
-  contentHash: string[];
-  /**
-   * Run-length: items read together share their read time, so each run of equal times crosses
-   * once (`fetchedAt[r]` for the next `fetchedAtRuns[r]` items) instead of once per item.
-   */
-  fetchedAt: string[];
-  fetchedAtRuns: number[];
-}
-
 export type PrepareMessage =
-  | { type: 'batch'; columns: PreparedColumns; bytes: number; redacted: Record<PiiKind, number> }
+  /** The buffers of `packed` are transferred with the message: the receiving thread reads them in place. */
+  | { type: 'batch'; packed: PackedItems; bytes: number; redacted: Record<PiiKind, number> }
   | { type: 'done'; bytes: number }
   /** The read stopped at `message`; every batch before it was sent. */
   | { type: 'failed'; message: string; input: boolean };
 
 /** The main thread has taken one batch: the prepare thread may send another. */
 export const BATCH_TAKEN = 'taken';
+
+/** What the main thread tells the prepare thread: a batch taken, or the buffers of one stored, to fill again. */
+export type PrepareReply = typeof BATCH_TAKEN | { type: 'stored'; packed: PackedItems };

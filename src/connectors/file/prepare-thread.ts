@@ -1,7 +1,8 @@
 import { InputError } from '../../core/errors.js';
 import { startModuleWorker } from '../../core/module-worker.js';
-import { PreparedRecords, type PreparedItem } from '../../core/prepare-item.js';
-import { BATCH_TAKEN, type PrepareJob, type PrepareMessage, type PreparedColumns } from './prepare-protocol.js';
+import { transferablesOf, type PackedItems } from '../../core/packed-items.js';
+import { PreparedRecords } from '../../core/prepare-item.js';
+import { BATCH_TAKEN, type PrepareJob, type PrepareMessage, type PrepareReply } from './prepare-protocol.js';
 
 /** One batch from the prepare thread, with how far into the file it is. */
 export interface PreparedBatch {
@@ -9,7 +10,15 @@ export interface PreparedBatch {
   bytes: number;
 }
 
-const PREPARE_THREAD_LIMITS = { maxYoungGenerationSizeMb: 8 };
+/**
+ * A young generation of 8 MB instead of V8's default: about 30 MB less peak RSS on a PostgreSQL
+ * import for about 10% more of this thread's CPU (docs/benchmarks.md, "Ingest"). A limit on the old
+ * generation below 2 GB lowers how far V8 lets it grow between full collections (from 4× to about
+ * 1.6× what survived the last one): about 25 MB less peak RSS, for no CPU we could measure. The
+ * thread holds a few batches of bounded size (see prepare-worker.ts), far below 1 GB; only a
+ * single record of hundreds of MB would not fit.
+ */
+const PREPARE_THREAD_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 1024 };
 
 /**
  * Reads and prepares a file on a thread of its own, yielding the prepared batches in order: the
@@ -19,8 +28,6 @@ const PREPARE_THREAD_LIMITS = { maxYoungGenerationSizeMb: 8 };
  * read before it.
  */
 export async function* prepareOnThread(job: PrepareJob): AsyncGenerator<PreparedBatch> {
-  // A young generation of 8 MB instead of V8's default: about 30 MB less peak RSS on a PostgreSQL
-  // import for about 10% more of this thread's CPU (docs/benchmarks.md, "Ingest").
   const worker = startModuleWorker(new URL('./prepare-worker.ts', import.meta.url), job, PREPARE_THREAD_LIMITS);
   const inbox: PrepareMessage[] = [];
   // undefined while the thread runs; its failure once it died.
@@ -34,10 +41,17 @@ export async function* prepareOnThread(job: PrepareJob): AsyncGenerator<Prepared
     died ??= new Error(`the import's prepare thread failed: ${err.message}`, { cause: err });
     wake();
   });
+  let exited = false;
   worker.on('exit', (code) => {
+    exited = true;
     died ??= new Error(`the import's prepare thread exited with code ${code}`);
     wake();
   });
+  // The last batches are stored after the thread is gone; their buffers are then garbage.
+  const reply = (message: PrepareReply, transfer?: ArrayBuffer[]) => {
+    if (!exited) worker.postMessage(message, transfer);
+  };
+  const giveBack = (packed: PackedItems) => reply({ type: 'stored', packed }, transferablesOf(packed));
   try {
     for (;;) {
       const message = inbox.shift();
@@ -45,8 +59,8 @@ export async function* prepareOnThread(job: PrepareJob): AsyncGenerator<Prepared
         if (died) throw died;
         await new Promise<void>((resolve) => (wake = resolve));
       } else if (message.type === 'batch') {
-        yield { records: new PreparedRecords(itemsOf(message.columns), message.redacted), bytes: message.bytes };
-        worker.postMessage(BATCH_TAKEN);
+        yield { records: new PreparedRecords(message.packed, message.redacted, giveBack), bytes: message.bytes };
+        reply(BATCH_TAKEN);
       } else if (message.type === 'done') {
         return;
       } else {
@@ -56,24 +70,4 @@ export async function* prepareOnThread(job: PrepareJob): AsyncGenerator<Prepared
   } finally {
     await worker.terminate();
   }
-}
-
-function itemsOf(columns: PreparedColumns): PreparedItem[] {
-  const items: PreparedItem[] = new Array(columns.key.length);
-  let i = 0;
-  for (let run = 0; run < columns.fetchedAt.length; run++) {
-    const fetchedAt = columns.fetchedAt[run];
-    for (const end = i + columns.fetchedAtRuns[run]; i < end; i++) {
-      items[i] = {
-        key: columns.key[i],
-        url: columns.url[i],
-        text: columns.text[i],
-        fields: columns.fields[i],
-        content_hash: columns.contentHash[i],
-        blob_hash: null,
-        fetched_at: fetchedAt,
-      };
-    }
-  }
-  return items;
 }

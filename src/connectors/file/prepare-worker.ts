@@ -1,13 +1,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorMessage, InputError } from '../../core/errors.js';
-import { prepareItem, type PreparedItem } from '../../core/prepare-item.js';
+import { PackedItemsWriter, transferablesOf } from '../../core/packed-items.js';
+import { prepareItem } from '../../core/prepare-item.js';
 import { nowIso } from '../../core/time.js';
 import { Redactor, type PiiKind } from '../../core/redact.js';
 import type { RecordInput } from '../../core/source.js';
 import { CellItems } from './cell-items.js';
 import { tabularRows, type CellChunk } from './delimited-reader.js';
 import { readCells, readRows, recordsOf, RowsError } from './file-rows.js';
-import type { PrepareJob, PrepareMessage, PreparedColumns } from './prepare-protocol.js';
+import { BATCH_TAKEN, type PrepareJob, type PrepareMessage, type PrepareReply } from './prepare-protocol.js';
 
 /**
  * The prepare thread of a file import: reads and parses the file, turns rows into records and
@@ -20,58 +21,28 @@ if (!port) throw new Error('prepare-worker runs only as a worker thread');
 
 /** Rows per message: large enough that a message costs little per row, small enough to keep memory flat. */
 const BATCH_ROWS = 2000;
+/** Bytes per message at most, whatever the rows: long rows keep memory as flat as short ones. */
+const BATCH_BYTES = 2 << 20;
 /**
- * Batches sent and not yet taken by the main thread; reading waits beyond this (backpressure). The
- * main thread deserialises a batch when it arrives, so each one waiting is heap there: 3 keep the
- * importer fed and peak RSS about 6 MB lower than 6.
+ * Batches sent and not yet taken by the main thread; reading waits beyond this (backpressure):
+ * 3 keep the importer fed.
  */
 const MAX_UNTAKEN = 3;
 
-let untaken = 0;
-let wake: () => void = () => undefined;
-port.on('message', () => {
-  untaken--;
-  wake();
-});
-
-/** The prepared items of the batch being filled, column by column. */
-class BatchColumns {
-  private columns = emptyColumns();
-
-  get size(): number {
-    return this.columns.key.length;
-  }
-
-  add(item: PreparedItem): void {
-    const { columns } = this;
-    columns.key.push(item.key);
-    columns.url.push(item.url);
-    columns.text.push(item.text);
-    columns.fields.push(item.fields);
-    columns.contentHash.push(item.content_hash);
-    const runs = columns.fetchedAtRuns.length;
-    if (runs > 0 && columns.fetchedAt[runs - 1] === item.fetched_at) {
-      columns.fetchedAtRuns[runs - 1]++;
-    } else {
-      columns.fetchedAt.push(item.fetched_at);
-      columns.fetchedAtRuns.push(1);
-    }
-  }
-
-  take(): PreparedColumns {
-    const taken = this.columns;
-    this.columns = emptyColumns();
-    return taken;
-  }
-}
-
-function emptyColumns(): PreparedColumns {
-  return { key: [], url: [], text: [], fields: [], contentHash: [], fetchedAt: [], fetchedAtRuns: [] };
-}
-
 const redactor = job.redact.length > 0 ? new Redactor(job.redact) : undefined;
 let bytes = 0;
-const batch = new BatchColumns();
+const batch = new PackedItemsWriter();
+
+let untaken = 0;
+let wake: () => void = () => undefined;
+port.on('message', (reply: PrepareReply) => {
+  if (reply === BATCH_TAKEN) {
+    untaken--;
+    wake();
+  } else {
+    batch.reuse(reply.packed);
+  }
+});
 
 /** Records read together share their read time: one clock read per chunk instead of per record. */
 function append(records: readonly RecordInput[]): void {
@@ -96,19 +67,20 @@ function appendCells(chunk: CellChunk): void {
   for (let i = 0; i < records.length; i++) batch.add(cellItems.item(records[i], lines[i], readAt));
 }
 
-function send(message: PrepareMessage): void {
-  port?.postMessage(message);
+function send(message: PrepareMessage, transfer?: ArrayBuffer[]): void {
+  port?.postMessage(message, transfer);
 }
 
 function sendBatch(): void {
   if (batch.size === 0) return;
-  send({ type: 'batch', columns: batch.take(), bytes, redacted: takeRedactionCounts() });
+  const packed = batch.take();
+  send({ type: 'batch', packed, bytes, redacted: takeRedactionCounts() }, transferablesOf(packed));
   untaken++;
 }
 
 /** Sends the batch once it is full, then waits while the main thread has too many to take. */
 async function sendWhenFull(): Promise<void> {
-  if (batch.size < BATCH_ROWS) return;
+  if (batch.size < BATCH_ROWS && batch.byteLength < BATCH_BYTES) return;
   sendBatch();
   while (untaken >= MAX_UNTAKEN) await new Promise<void>((resolve) => (wake = resolve));
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import yauzl from 'yauzl';
+import type yauzl from 'yauzl';
 import { InputError } from '../../core/errors.js';
 
 const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
@@ -17,9 +17,14 @@ export function isZipFile(file: string): boolean {
   }
 }
 
-function openZip(file: string, label: string): Promise<yauzl.ZipFile> {
+/** yauzl loads with the first archive: an import of a plain file does not pay for it. */
+let zipReader: Promise<typeof yauzl> | undefined;
+
+async function openZip(file: string, label: string): Promise<yauzl.ZipFile> {
+  zipReader ??= import('yauzl').then((loaded) => loaded.default);
+  const reader = await zipReader;
   return new Promise((resolve, reject) =>
-    yauzl.open(file, { lazyEntries: true, autoClose: false }, (err, zip) =>
+    reader.open(file, { lazyEntries: true, autoClose: false }, (err, zip) =>
       err ? reject(new InputError(`${label}: not a readable zip archive (${err.message})`)) : resolve(zip),
     ),
   );

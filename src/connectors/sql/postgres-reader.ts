@@ -1,21 +1,26 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { loadPg } from '../../core/store.js';
 import { cursorQuery, quoteDoubled, type CursorFilter, type ReaderOptions, type RowBatch, type SqlReader } from './sql-reader.js';
 
 // Dates and timestamps stay the text PostgreSQL prints, so a cursor value round-trips exactly.
 const TEXT_TYPES = new Set([1082, 1114, 1184, 1083, 1266]);
-const types = {
-  getTypeParser(oid: number, format?: string) {
-    if (TEXT_TYPES.has(oid)) return (value: string) => value;
-    return pg.types.getTypeParser(oid, format as 'text');
-  },
-};
+
+function typesOf(driver: typeof pg) {
+  return {
+    getTypeParser(oid: number, format?: string) {
+      if (TEXT_TYPES.has(oid)) return (value: string) => value;
+      return driver.types.getTypeParser(oid, format as 'text');
+    },
+  };
+}
 
 /** PostgreSQL: a server-side cursor inside a READ ONLY transaction, fetched a batch at a time. */
 export async function openPostgresReader(url: string, opts: ReaderOptions): Promise<SqlReader> {
-  const client = new pg.Client({
+  const driver = await loadPg();
+  const client = new driver.Client({
     connectionString: url,
     password: opts.password,
-    types,
+    types: typesOf(driver),
     application_name: 'trove',
     connectionTimeoutMillis: 15_000,
     statement_timeout: opts.timeoutMs,
