@@ -3,6 +3,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import v8 from 'node:v8';
+
+// After a full collection V8 lets the heap grow to up to 4x what survived before collecting again
+// (on a machine with a few GB of memory). A crawl or an import keeps ~25 MB alive and allocates
+// fast, so the main thread's heap swung up to ~150 MB; at 2x it peaks ~30 MB lower for no
+// measurable CPU (a 20,000-page crawl: 284–306 → 257–271 MB). V8 reads this flag at every
+// collection, so setting it here, before Trove loads, works like the command-line flag.
+v8.setFlagsFromString('--heap-growing-percent=100');
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SOURCE_DIRS = ['src', 'migrations'];
