@@ -10,7 +10,7 @@ import { StoreError, errorMessage } from './errors.js';
  */
 const MAGIC = Buffer.from('TRVB');
 const HASH_BYTES = 32;
-export const HEADER_BYTES = MAGIC.length + HASH_BYTES + 8;
+const HEADER_BYTES = MAGIC.length + HASH_BYTES + 8;
 export const PACK_SUFFIX = '.pack';
 
 /** Where a blob's bytes are: a pack file (by name), the offset of its record, the length of its bytes. */

@@ -28,10 +28,6 @@ export class BlobStore {
     private readonly opts: { packBytes?: number } = {},
   ) {}
 
-  static hashOf(data: Buffer | string): string {
-    return sha256(typeof data === 'string' ? Buffer.from(data) : data).toString('hex');
-  }
-
   async put(data: Buffer | string): Promise<string> {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     const hash = sha256(bytes);

@@ -164,6 +164,13 @@ export class PackedBatch {
     return views;
   }
 
+  /** The items as plain objects, decoded now: unlike views, they do not hold the batch's buffers. */
+  plainItems(): PreparedItem[] {
+    const items: PreparedItem[] = new Array(this.size);
+    for (let i = 0; i < items.length; i++) items[i] = itemOfValues(this.values(i));
+    return items;
+  }
+
   /** One view is done with. */
   viewDone(): void {
     if (--this.pending === 0) this.onDone?.(this.packed);
@@ -255,9 +262,16 @@ export function itemDone(item: PreparedItem): void {
   if (item instanceof PackedItem) item.markDone();
 }
 
-/** An item as a plain object, whatever holds it. */
+/** An item as a plain object, whatever holds it (a packed item's line is decoded once). */
 export function plainItem(item: PreparedItem): PreparedItem {
+  if (item instanceof PackedItem) return itemOfValues(item.values());
   return { key: item.key, url: item.url, text: item.text, fields: item.fields, content_hash: item.content_hash, blob_hash: item.blob_hash, fetched_at: item.fetched_at };
+}
+
+/** An item from its values in PACKED_COLUMNS order. */
+function itemOfValues(values: Array<string | null>): PreparedItem {
+  const [key, url, text, fields, contentHash, blobHash, fetchedAt] = values;
+  return { key: key as string, url, text, fields: fields as string, content_hash: contentHash as string, blob_hash: blobHash, fetched_at: fetchedAt as string };
 }
 
 /**

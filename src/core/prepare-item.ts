@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import { InputError } from './errors.js';
-import { PackedBatch, plainItem, type PackedItems } from './packed-items.js';
+import { PackedBatch, type PackedItems } from './packed-items.js';
 import type { PiiKind } from './redact.js';
 import type { RecordInput } from './source.js';
 import { nowIso, type Timestamp } from './time.js';
@@ -39,7 +39,7 @@ export class PreparedRecords {
 
   /** The items as plain objects, as prepareItem makes them. */
   get items(): readonly PreparedItem[] {
-    return this.content instanceof PackedBatch ? this.content.views().map(plainItem) : this.content;
+    return this.content instanceof PackedBatch ? this.content.plainItems() : this.content;
   }
 
   /** The items for storing, to be asked for once: packed ones stay bytes, read when stored. */

@@ -21,6 +21,8 @@ describe('packed items', () => {
 
     expect(views.map(plainItem)).toEqual(items);
     expect(views.map((v) => v.key)).toEqual(items.map((i) => i.key));
+    const fieldByField = (i: PreparedItem) => [i.url, i.text, i.fields, i.content_hash, i.blob_hash, i.fetched_at];
+    expect(views.map(fieldByField)).toEqual(items.map(fieldByField));
   });
 
   test('their COPY lines are the packed bytes, consecutive items in one piece, other items encoded', () => {

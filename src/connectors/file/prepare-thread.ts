@@ -12,13 +12,14 @@ export interface PreparedBatch {
 
 /**
  * A young generation of 8 MB instead of V8's default: about 30 MB less peak RSS on a PostgreSQL
- * import for about 10% more of this thread's CPU (docs/benchmarks.md, "Ingest"). A limit on the old
- * generation below 2 GB lowers how far V8 lets it grow between full collections (from 4× to about
- * 1.6× what survived the last one): about 25 MB less peak RSS, for no CPU we could measure. (The
- * CLI sets 2× for every heap, bin/load-trove.js, which then takes precedence; the limit keeps this
- * thread small where Trove runs without it.) The
- * thread holds a few batches of bounded size (see prepare-worker.ts), far below 1 GB; only a
- * single record of hundreds of MB would not fit.
+ * import for about 10% more of this thread's CPU (docs/benchmarks.md, "Ingest").
+ *
+ * A limit on the old generation below 2 GB lowers how far V8 lets it grow between full collections
+ * (from 4× to about 1.6× what survived the last one): about 25 MB less peak RSS, for no CPU we could
+ * measure. The CLI sets 2× for every heap (bin/load-trove.js), which then takes precedence; the
+ * limit keeps this thread small where Trove runs without it. The thread holds a few batches of
+ * bounded size (see prepare-worker.ts), far below 1 GB; only a single record of hundreds of MB
+ * would not fit.
  */
 const PREPARE_THREAD_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 1024 };
 
