@@ -20,8 +20,36 @@ describe('extractPage (the default recipe)', () => {
     expect(page).toMatchObject({ title: 'Der Titel', description: 'Kurz gesagt', canonical: 'https://news.example/artikel/1', language: 'de-de' });
   });
 
-  test('keeps the main text and drops navigation, asides, footers, scripts and link lists', () => {
-    expect(extractPage(article, 'https://news.example/').text).toBe('Überschrift\nErster Absatz mit Umbruch.\nZweiter Absatz.');
+  test('keeps the main text and drops the headline, navigation, asides, footers, scripts and link lists', () => {
+    expect(extractPage(article, 'https://news.example/').text).toBe('Erster Absatz mit Umbruch.\nZweiter Absatz.');
+  });
+
+  test('takes the story from a page that also lists teasers of other stories', () => {
+    const teaser = (n: number) => `<div class="teaser"><a href="/s${n}">The headline of story ${n}</a> A short summary of it.</div>`;
+    const paragraph = (n: number) => `<p>Paragraph ${n} of the story, long enough to read as prose, with commas, clauses, and detail.</p>`;
+    const html = `<body><div class="rail">${[1, 2, 3, 4, 5, 6].map(teaser).join('')}</div>
+      <div class="story-body">${[1, 2, 3, 4].map(paragraph).join('')}</div></body>`;
+    const text = extractPage(html, 'https://news.example/').text;
+    expect(text.split('\n')).toHaveLength(4);
+    expect(text).not.toContain('headline');
+  });
+
+  test('drops figures, captions and bylines inside the article', () => {
+    const html = `<article><div class="byline">By A. Writer</div><figure><img src="x.jpg"><figcaption>A photo, with credit.</figcaption></figure>
+      <p>Body text of the article, which is what a reader came for, and nothing else.</p><span class="photo-credit">Photo: Agency</span></article>`;
+    expect(extractPage(html, 'https://news.example/').text).toBe('Body text of the article, which is what a reader came for, and nothing else.');
+  });
+
+  test('looks past a landmark that holds almost none of the page\'s text', () => {
+    const html = `<body><article><p>Share this</p></article><div class="content"><p>${'The real story is told here, at length, with commas. '.repeat(6)}</p></div></body>`;
+    expect(extractPage(html, 'https://news.example/').text).toContain('The real story is told here');
+  });
+
+  test('a wrapper whose class mentions a sidebar is not itself boilerplate', () => {
+    const html = `<body class="one-sidebar"><div class="content-with-sidebar-wrp"><p>${'Prose that belongs to the article, with a clause or two. '.repeat(4)}</p></div><div class="sidebar">Ads</div></body>`;
+    const text = extractPage(html, 'https://news.example/').text;
+    expect(text).toContain('Prose that belongs to the article');
+    expect(text).not.toContain('Ads');
   });
 
   test('applies recipe fields as text or attribute, one or many', () => {

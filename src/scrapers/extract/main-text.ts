@@ -1,37 +1,36 @@
-import type { AnyNode, Element, ParentNode } from 'domhandler';
+import type { AnyNode, Element } from 'domhandler';
+import { isBoilerplate } from './boilerplate.js';
+import { articleNodes } from './content-scoring.js';
 import type { PageLandmarks } from './page-landmarks.js';
 
-const SKIPPED_TAGS = new Set([
-  'script', 'style', 'noscript', 'template', 'nav', 'header', 'footer', 'aside', 'form', 'iframe', 'svg', 'button',
-  'select', 'textarea', 'input', 'menu', 'dialog', 'object', 'embed', 'canvas', 'video', 'audio', 'map', 'head', 'title',
-]);
 const BLOCK_TAGS = new Set([
   'p', 'div', 'section', 'article', 'main', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'li', 'ul', 'ol', 'table', 'tr', 'td',
   'th', 'blockquote', 'pre', 'br', 'hr', 'dd', 'dt', 'dl', 'figure', 'figcaption', 'address', 'details', 'summary',
 ]);
-const BOILERPLATE_ROLES = new Set(['navigation', 'banner', 'contentinfo', 'complementary', 'search', 'menu', 'menubar', 'dialog', 'alert']);
-const BOILERPLATE_NAME = /(^|[\s_-])(nav|navbar|menu|footer|sidebar|breadcrumbs?|cookies?|consent|share|sharing|social|related|comments?|advert|ads|promo|newsletter|subscribe|pagination|skip-link)($|[\s_-])/i;
+const CHROME_TAGS = new Set(['h1', 'figure', 'figcaption', 'picture']);
+const CHROME_NAME = /(^|[\s_-])(caption|credits?|byline|author|dateline|timestamp|published|tags|photo|image|gallery|video|player)($|[\s_-])/i;
 const ODD_WHITESPACE = /\s{2,}|[\t\n\r\f\v\u00a0]/g;
 /** A block whose text is mostly link text (menus, tag clouds, "related" lists) is boilerplate. */
 const MAX_LINK_DENSITY = 0.5;
 
 /**
- * The readable text of a page without its navigation and boilerplate: the main element
- * (`<main>`, a lone `<article>`, `[role=main]`, else `<body>`), minus scripts, navigation, headers,
- * footers, asides, forms, hidden parts and link-dense blocks; one line per block.
+ * The readable text of a page without its navigation and boilerplate: its article (see
+ * `articleNodes`), minus scripts, navigation, headers, footers, asides, forms, hidden parts and
+ * link-dense blocks; one line per block.
  */
 export function mainText(marks: PageLandmarks): string {
-  const root = mainElement(marks);
-  if (!root) return '';
   const out: string[] = [];
   const counts: Counts = { chars: 0, linkChars: 0 };
-  for (const child of root.children) collect(child, out, false, counts);
+  for (const node of articleNodes(marks)) collectArticle(node, out, counts);
   return tidy(out.join(''));
 }
 
-function mainElement(marks: PageLandmarks): ParentNode | undefined {
-  if (marks.articles.length === 1) return marks.articles[0];
-  return marks.main ?? marks.roleMain ?? marks.body ?? marks.root;
+/** An article node is kept whatever its own link density: only the blocks inside it are judged. */
+function collectArticle(node: AnyNode, out: string[], counts: Counts): void {
+  if (node.type !== 'tag') return collect(node, out, false, counts);
+  out.push('\n');
+  for (const child of (node as Element).children) collect(child, out, node.name === 'a', counts);
+  out.push('\n');
 }
 
 /** Text kept so far, in characters, and how much of it is link text: one running tally per page. */
@@ -52,7 +51,7 @@ function collect(node: AnyNode, out: string[], inLink: boolean, counts: Counts):
   }
   if (node.type !== 'tag' && node.type !== 'root') return;
   const el = node as Element;
-  if (el.type === 'tag' && isBoilerplate(el)) return;
+  if (el.type === 'tag' && (isBoilerplate(el) || isArticleChrome(el))) return;
   const block = BLOCK_TAGS.has(el.name);
   const start = out.length;
   const charsBefore = counts.chars;
@@ -72,13 +71,14 @@ function collect(node: AnyNode, out: string[], inLink: boolean, counts: Counts):
   }
 }
 
-function isBoilerplate(el: Element): boolean {
-  if (SKIPPED_TAGS.has(el.name)) return true;
-  const a = el.attribs;
-  if (a.hidden !== undefined || a['aria-hidden'] === 'true') return true;
-  if (a.role && BOILERPLATE_ROLES.has(a.role)) return true;
-  if (a.style && /display\s*:\s*none|visibility\s*:\s*hidden/i.test(a.style)) return true;
-  return (a.class !== undefined && BOILERPLATE_NAME.test(a.class)) || (a.id !== undefined && BOILERPLATE_NAME.test(a.id));
+/**
+ * What surrounds an article's prose without being part of it: its headline (the page's title says
+ * it), figures and their captions, bylines, datelines and tag lists.
+ */
+function isArticleChrome(el: Element): boolean {
+  if (CHROME_TAGS.has(el.name)) return true;
+  const name = `${el.attribs.class ?? ''} ${el.attribs.id ?? ''}`;
+  return CHROME_NAME.test(name);
 }
 
 /**
