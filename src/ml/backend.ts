@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { registerGradientKernels } from './gradient-kernels.js';
 
 export interface BackendInfo {
   name: string;
@@ -13,7 +14,8 @@ let ready: Promise<BackendInfo> | undefined;
  * Picks the tfjs backend once per process: the native one when `@tensorflow/tfjs-node` is installed
  * (optional: its install downloads libtensorflow), else WebAssembly. `setBackend('wasm')` can fail
  * and leave tfjs on the plain JS backend without a word, so the result is checked and a fallback
- * is reported loudly on stderr.
+ * is reported loudly on stderr. The pure backends get the gradient kernels they lack
+ * (gradient-kernels.ts), so every architecture trains on them.
  */
 export function initBackend(): Promise<BackendInfo> {
   ready ??= chooseBackend();
@@ -36,6 +38,7 @@ async function chooseBackend(): Promise<BackendInfo> {
     failure = err instanceof Error ? err.message : String(err);
   }
   const name = tf.getBackend();
+  registerGradientKernels(name);
   if (name !== target) {
     const warning = `WARNING: the ${target} tfjs backend did not start (${failure || `active backend is "${name}"`}); training runs on the slow "${name}" backend`;
     process.stderr.write(warning + '\n');

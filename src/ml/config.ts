@@ -72,17 +72,18 @@ export const trainConfigSchema = z
         dropout: z.number().min(0).lt(1).default(0.2),
         l2: z.number().min(0).default(0),
         optimizer: z.enum(['adam', 'sgd']).default('adam'),
-        learningRate: z.number().positive().default(0.01),
+        /** Absent: the architecture's own (model-builder.ts `learningRateOf`). */
+        learningRate: z.number().positive().optional(),
         batchSize: z.number().int().min(1).default(32),
-        epochs: z.number().int().min(1).default(50),
-        earlyStopping: z.number().int().min(0).default(5),
+        epochs: z.number().int().min(1).default(100),
+        earlyStopping: z.number().int().min(0).default(10),
         classWeight: z.enum(['none', 'balanced']).default('none'),
         embeddingDim: z.number().int().min(2).default(32),
       })
       .strict()
       .default({
-        architecture: 'auto', layers: [128, 64], dropout: 0.2, l2: 0, optimizer: 'adam', learningRate: 0.01,
-        batchSize: 32, epochs: 50, earlyStopping: 5, classWeight: 'none', embeddingDim: 32,
+        architecture: 'auto', layers: [128, 64], dropout: 0.2, l2: 0, optimizer: 'adam',
+        batchSize: 32, epochs: 100, earlyStopping: 10, classWeight: 'none', embeddingDim: 32,
       }),
     tune: z
       .object({

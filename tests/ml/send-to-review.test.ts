@@ -115,7 +115,7 @@ describeEachStore('label issues sent back to review', (get) => {
 
   test('`trove train --send-to-review` flags the mislabeled flowers in their project', async () => {
     const configFile = path.join(get().dataDir, 'noise.json');
-    fs.writeFileSync(configFile, JSON.stringify({ model: { epochs: 40, layers: [16] } }));
+    fs.writeFileSync(configFile, JSON.stringify({ model: { epochs: 40, layers: [16], learningRate: 0.01 } }));
     expect((await cli(['snapshots', 'create', 'flowers-cli', '--project', 'flowers'])).code).toBe(0);
 
     const train = await cli(['--json', 'train', '--snapshot', 'flowers-cli', '--config', configFile, '--send-to-review']);
