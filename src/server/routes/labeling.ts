@@ -60,7 +60,8 @@ import { editAnnotation, listAnnotations, projectIdOfAnnotation, projectProgress
 import { projectStats } from '../../labeling/stats.js';
 import { getTaskContext, nextTask, skipTask, submitAnnotation } from '../../labeling/tasks.js';
 import { getUser } from '../../labeling/users.js';
-import { currentAuth, requireRole } from '../auth.js';
+import { mayOpenProject, isStaff } from '../access.js';
+import { currentAuth } from '../auth.js';
 import { TtlCache } from '../ttl-cache.js';
 import { parseInput } from '../validate.js';
 
@@ -90,14 +91,10 @@ const crowdBody = z.object({
 });
 const aggregateQuery = z.object({ policy: z.enum(AGGREGATION_POLICIES).optional(), limit: z.coerce.number().int().min(1).max(10_000).optional() });
 
-const manager = requireRole('admin', 'manager');
 const PROJECT_CACHE_MS = 1000;
 const MEMBER_CACHE_MS = 60_000;
 
-function isManager(req: Request): boolean {
-  const role = currentAuth(req).user.role;
-  return role === 'admin' || role === 'manager';
-}
+const isManager = (req: Request): boolean => isStaff(currentAuth(req));
 
 function publicProject(project: Project, withCrowd: boolean) {
   const { id: _id, crowd, ...rest } = project;
@@ -123,11 +120,7 @@ export function labelingRouter(hub: Hub): Router {
   /** The project if the caller may see it: managers all, annotators their memberships, crowd sessions their one project. */
   async function accessible(req: Request, project: Project): Promise<Project> {
     const auth = currentAuth(req);
-    if (auth.projectId !== null) {
-      if (auth.projectId !== project.id) throw new ForbiddenError(`you are not a member of project ${project.name}`);
-      return project;
-    }
-    if (isManager(req) || (await memberOf(project.id, auth.user.id))) return project;
+    if (await mayOpenProject(auth, project.id, () => memberOf(project.id, auth.user.id))) return project;
     throw new ForbiddenError(`you are not a member of project ${project.name}`);
   }
   // Membership is checked on every next and submit and is never taken away, so a yes is kept
@@ -149,7 +142,7 @@ export function labelingRouter(hub: Hub): Router {
     res.json({ projects: projects.map((p) => publicProject(p, isManager(req))) });
   });
 
-  r.post('/projects', manager, async (req, res) => {
+  r.post('/projects', async (req, res) => {
     const body = parseInput(createBody, req.body, 'project');
     const project = await createProject(db, body);
     res.status(201).json({ project: publicProject(project, true) });
@@ -212,49 +205,49 @@ export function labelingRouter(hub: Hub): Router {
     res.json(await crowdStatus(db, project, currentAuth(req).user.id));
   });
 
-  r.get('/projects/:name/members', manager, async (req, res) => {
+  r.get('/projects/:name/members', async (req, res) => {
     const project = await projectOf(req);
     const members = await db('project_members').join('users', 'users.id', 'project_members.user_id').where('project_id', project.id).orderBy('users.name').select('users.name', 'users.role', 'users.kind');
     res.json({ members });
   });
 
-  r.post('/projects/:name/members', manager, async (req, res) => {
+  r.post('/projects/:name/members', async (req, res) => {
     const body = parseInput(z.object({ user: z.string().min(1) }), req.body, 'member');
     await addMember(db, String(req.params.name), body.user);
     res.status(204).end();
   });
 
-  r.post('/projects/:name/gold', manager, async (req, res) => {
+  r.post('/projects/:name/gold', async (req, res) => {
     const project = await projectOf(req);
     const body = parseInput(goldBody, req.body, 'gold');
     res.json({ gold: await setGold(db, project, body.gold) });
   });
 
-  r.post('/projects/:name/priorities', manager, async (req, res) => {
+  r.post('/projects/:name/priorities', async (req, res) => {
     const project = await projectOf(req);
     const body = parseInput(prioritiesBody, req.body, 'priorities');
     res.json({ updated: await setPriorities(db, project.id, body.priorities) });
   });
 
-  r.get('/projects/:name/annotations', manager, async (req, res) => {
+  r.get('/projects/:name/annotations', async (req, res) => {
     const project = await projectOf(req);
     const q = parseInput(annotationsQuery, req.query, 'query');
     const userId = q.user ? (await getUser(db, q.user)).id : undefined;
     res.json(await listAnnotations(db, project, { ...q, userId }));
   });
 
-  r.post('/annotations/:id/review', manager, async (req, res) => {
+  r.post('/annotations/:id/review', async (req, res) => {
     const id = parseInput(idParam, req.params.id, 'annotation id');
     const project = await getProjectById(db, await projectIdOfAnnotation(db, id));
     const body = parseInput(reviewBody, req.body, 'review');
     res.json({ annotation: await reviewAnnotation(db, project, id, currentAuth(req).user.id, body.action, body.result) });
   });
 
-  r.get('/projects/:name/stats', manager, async (req, res) => {
+  r.get('/projects/:name/stats', async (req, res) => {
     res.json(await projectStats(db, await projectOf(req)));
   });
 
-  r.get('/projects/:name/aggregate', manager, async (req, res) => {
+  r.get('/projects/:name/aggregate', async (req, res) => {
     const project = await projectOf(req);
     const q = parseInput(aggregateQuery, req.query, 'query');
     const results = [];
@@ -269,14 +262,14 @@ export function labelingRouter(hub: Hub): Router {
     });
   });
 
-  r.post('/projects/:name/crowd-link', manager, async (req, res) => {
+  r.post('/projects/:name/crowd-link', async (req, res) => {
     const project = await projectOf(req);
     const body = parseInput(crowdBody, req.body, 'crowd link');
     const link = await enableCrowdLink(db, project, body);
     res.json({ link: { ...link, url: `${req.protocol}://${req.get('host')}/crowd/${link.token}?${link.param}={{${link.param}}}` } });
   });
 
-  r.delete('/projects/:name/crowd-link', manager, async (req, res) => {
+  r.delete('/projects/:name/crowd-link', async (req, res) => {
     const project = await projectOf(req);
     await enableCrowdLink(db, project, null);
     res.status(204).end();
