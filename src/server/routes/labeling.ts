@@ -25,7 +25,8 @@
  *        item: Item, result, reviewStatus, createdAt, updatedAt}], nextCursor, nextBefore}   (newest first; null on the last page)
  *   PUT  /api/annotations/:id {result}         → {annotation}  (own annotations only; 422 as above)
  *   GET  /api/projects/:name/progress          → {progress: {items, complete, annotations, mine, leased}}
- *   GET  /api/projects/:name/crowd-status      → {done, quota, completionCode: string|null, goldAccuracy: number|null}
+ *   GET  /api/projects/:name/crowd-status      → {done, quota, completionCode: string|null, goldSeen, goldAccuracy, passed}
+ *        (gold figures and the code only once the quota is done; the code is the worker's own)
  *
  * Managers and admins:
  *   POST /api/projects {name, sources: string[], schema, overlap?, goldRate?, ordering?, filter?, leaseSeconds?} → 201 {project}
@@ -43,8 +44,11 @@
  *   GET  /api/projects/:name/aggregate?policy=majority|dawid-skene&limit=N → {results: [{itemId, label, labels?, spans?, confidence,
  *        annotations, source: 'majority'|'dawid-skene'|'gold'|'review'}], models: [{question, classes, priors, iterations,
  *        confusion: {annotator: number[][] (row = true class, column = given class)}}] (Dawid–Skene only)}
- *   POST /api/projects/:name/crowd-link {param?, quota, completionCode?, minGoldAccuracy?} → {link: {url, ...}}
+ *   POST /api/projects/:name/crowd-link {param?, quota, completionCode?, minGoldAccuracy?} → {link: {path, url, ...}}
+ *        (url: TROVE_PUBLIC_URL + path, null when it is not set)
  *   DELETE /api/projects/:name/crowd-link      → 204
+ *   GET  /api/projects/:name/crowd-workers     → {workers: [{worker, name, done, goldSeen, goldAccuracy, passed, completionCode}]}
+ *   POST /api/projects/:name/crowd-workers/:worker/release → 204 (the next browser with that worker id may claim it)
  *
  * Public (no login): GET /crowd/:token?<param>=<worker id> opens a crowd session and redirects to
  *   /label.html?project=NAME.
@@ -54,14 +58,14 @@ import { z } from 'zod';
 import { ForbiddenError } from '../../core/errors.js';
 import type { Hub } from '../../hub.js';
 import { aggregateProject, AGGREGATION_POLICIES, fitProject } from '../../labeling/aggregate.js';
-import { crowdStatus, enableCrowdLink } from '../../labeling/crowd-link.js';
+import { crowdStatus, crowdWorkers, enableCrowdLink, releaseCrowdWorker } from '../../labeling/crowd-link.js';
 import { addMember, createProject, getProject, getProjectById, isMember, itemFilterSchema, listProjects, ORDERINGS, setGold, setPriorities, type Project } from '../../labeling/projects.js';
 import { editAnnotation, listAnnotations, projectIdOfAnnotation, projectProgress, REVIEW_ACTIONS, reviewAnnotation } from '../../labeling/review.js';
 import { projectStats } from '../../labeling/stats.js';
 import { getTaskContext, nextTask, skipTask, submitAnnotation } from '../../labeling/tasks.js';
 import { getUser } from '../../labeling/users.js';
 import { mayOpenProject, isStaff } from '../access.js';
-import { currentAuth } from '../auth.js';
+import { currentAuth, forgetCredentials } from '../auth.js';
 import { TtlCache } from '../ttl-cache.js';
 import { parseInput } from '../validate.js';
 
@@ -202,7 +206,7 @@ export function labelingRouter(hub: Hub): Router {
 
   r.get('/projects/:name/crowd-status', async (req, res) => {
     const project = await projectOf(req);
-    res.json(await crowdStatus(db, project, currentAuth(req).user.id));
+    res.json(await crowdStatus(db, project, currentAuth(req).user));
   });
 
   r.get('/projects/:name/members', async (req, res) => {
@@ -266,12 +270,25 @@ export function labelingRouter(hub: Hub): Router {
     const project = await projectOf(req);
     const body = parseInput(crowdBody, req.body, 'crowd link');
     const link = await enableCrowdLink(db, project, body);
-    res.json({ link: { ...link, url: `${req.protocol}://${req.get('host')}/crowd/${link.token}?${link.param}={{${link.param}}}` } });
+    // Never from the request's Host header, which the caller chooses: a link made through a
+    // crafted host would send workers elsewhere. Without TROVE_PUBLIC_URL only the path is known.
+    const path = `/crowd/${link.token}?${link.param}={{${link.param}}}`;
+    res.json({ link: { ...link, path, url: hub.config.publicUrl ? `${hub.config.publicUrl}${path}` : null } });
   });
 
   r.delete('/projects/:name/crowd-link', async (req, res) => {
     const project = await projectOf(req);
     await enableCrowdLink(db, project, null);
+    res.status(204).end();
+  });
+
+  r.get('/projects/:name/crowd-workers', async (req, res) => {
+    res.json({ workers: await crowdWorkers(db, await projectOf(req)) });
+  });
+
+  r.post('/projects/:name/crowd-workers/:worker/release', async (req, res) => {
+    await releaseCrowdWorker(db, await projectOf(req), String(req.params.worker));
+    forgetCredentials(hub);
     res.status(204).end();
   });
 
