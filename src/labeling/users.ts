@@ -166,14 +166,19 @@ export async function revokeToken(db: Knex, userName: string, tokenId: number): 
   if (!n) throw new NotFoundError(`API token of ${userName}`, tokenId);
 }
 
-/** The enabled user an unexpired token belongs to. */
+/**
+ * The enabled user an unexpired token belongs to; notes when the token was used (the server
+ * asks again only every few seconds per token, so this write is rare).
+ */
 export async function userForToken(db: Knex, token: string): Promise<User | undefined> {
-  const row: UserRow | undefined = await db('api_tokens')
+  const row: (UserRow & { token_id: number }) | undefined = await db('api_tokens')
     .join('users', 'users.id', 'api_tokens.user_id')
     .where({ 'api_tokens.token_hash': sha256(token), 'users.disabled': false })
     .where((q) => q.whereNull('api_tokens.expires_at').orWhere('api_tokens.expires_at', '>', nowIso()))
-    .first('users.*');
-  return row && userFromRow(row);
+    .first('users.*', 'api_tokens.id as token_id');
+  if (!row) return undefined;
+  await db('api_tokens').where({ id: row.token_id }).update({ last_used_at: nowIso() });
+  return userFromRow(row);
 }
 
 /** A crowd worker, created on first sight of its external id (e.g. an MTurk WorkerId or a Prolific PID). */

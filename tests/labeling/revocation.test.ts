@@ -48,7 +48,7 @@ describeEachStore('ending sessions and tokens', (get) => {
     const made = await admin.post<{ token: string; id: number; name: string; expiresAt: string }>(`/api/users/${bob}/tokens`, { name: 'nightly export', expiresInDays: 30 });
     const script = new Client(server.url, made.body.token);
     const before = await script.get('/api/sources');
-    const listed = await admin.get<{ tokens: Array<{ id: number; name: string; expiresAt: string | null }> }>(`/api/users/${bob}/tokens`);
+    const listed = await admin.get<{ tokens: Array<{ id: number; name: string; expiresAt: string | null; lastUsedAt: string | null }> }>(`/api/users/${bob}/tokens`);
     const revoked = await admin.request('DELETE', `/api/users/${bob}/tokens/${made.body.id}`);
     const after = await script.get('/api/sources');
 
@@ -56,7 +56,7 @@ describeEachStore('ending sessions and tokens', (get) => {
     expect(made.body.name).toBe('nightly export');
     expect(Date.parse(made.body.expiresAt)).toBeGreaterThan(Date.now() + 29 * 24 * 3600 * 1000);
     expect(before.status).toBe(200);
-    expect(listed.body.tokens).toEqual([expect.objectContaining({ id: made.body.id, name: 'nightly export' })]);
+    expect(listed.body.tokens).toEqual([expect.objectContaining({ id: made.body.id, name: 'nightly export', lastUsedAt: expect.any(String) })]);
     expect(JSON.stringify(listed.body)).not.toContain(made.body.token);
     expect(revoked.status).toBe(204);
     expect(after.status).toBe(401);
