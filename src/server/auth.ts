@@ -121,12 +121,7 @@ export function assertSameOrigin(req: Request): void {
   }
   const origin = req.get('origin');
   if (origin === undefined) return;
-  let host: string | undefined;
-  try {
-    host = new URL(origin).host;
-  } catch {
-    host = undefined;
-  }
+  const host = URL.canParse(origin) ? new URL(origin).host : undefined;
   if (host !== req.host) throw new ForbiddenError(`cross-site ${req.path} refused`);
 }
 
