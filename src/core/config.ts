@@ -13,6 +13,13 @@ export interface TroveConfig {
   logLevel: LogLevel;
   /** Lets the image proxy fetch from loopback and private networks (off: scraped URLs must not reach internal hosts). */
   imageProxyAllowPrivate: boolean;
+  /**
+   * Which peers are proxies whose X-Forwarded-* headers are believed (Express's `trust proxy`:
+   * `loopback`, addresses, subnets, or a hop count); false: none, the socket's peer is the client.
+   */
+  trustProxy: string | number | false;
+  /** The hub's address as browsers reach it (crowd links are built from it), without a trailing slash. */
+  publicUrl?: string;
 }
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
@@ -24,6 +31,12 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).optional(),
   TROVE_LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
   TROVE_IMAGE_PROXY_ALLOW_PRIVATE: z.enum(['0', '1', 'true', 'false']).optional(),
+  TROVE_TRUST_PROXY: z
+    .string()
+    .regex(/^(?:\d+|[\w.:/]+(?:\s*,\s*[\w.:/]+)*)$/, 'use loopback, addresses or subnets separated by commas, or a number of hops')
+    .refine((v) => v !== 'true', 'trusting every peer lets any client pick its own address: name the proxy')
+    .optional(),
+  TROVE_PUBLIC_URL: z.string().url().regex(/^https?:\/\//, 'use an http(s) URL').optional(),
 });
 
 export interface ConfigOverrides {
@@ -32,6 +45,8 @@ export interface ConfigOverrides {
   port?: number;
   logLevel?: LogLevel;
   imageProxyAllowPrivate?: boolean;
+  trustProxy?: string | number | false;
+  publicUrl?: string;
 }
 
 export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): TroveConfig {
@@ -51,6 +66,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     port: overrides.port ?? e.PORT ?? 8080,
     logLevel: overrides.logLevel ?? e.TROVE_LOG_LEVEL ?? 'info',
     imageProxyAllowPrivate: overrides.imageProxyAllowPrivate ?? (e.TROVE_IMAGE_PROXY_ALLOW_PRIVATE === '1' || e.TROVE_IMAGE_PROXY_ALLOW_PRIVATE === 'true'),
+    trustProxy: overrides.trustProxy ?? (e.TROVE_TRUST_PROXY === undefined ? false : /^\d+$/.test(e.TROVE_TRUST_PROXY) ? Number(e.TROVE_TRUST_PROXY) : e.TROVE_TRUST_PROXY),
+    publicUrl: (overrides.publicUrl ?? e.TROVE_PUBLIC_URL)?.replace(/\/+$/, ''),
   };
 }
 

@@ -106,6 +106,9 @@ export function validateResult(schema: LabelSchema, value: unknown, text: string
     if (s.start < 0 || s.end > length || s.start >= s.end) {
       throw new UnprocessableError(`span ${s.start}-${s.end} is out of range for a text of ${length} UTF-16 code units`, { span: s });
     }
+    if (splitsPair(text ?? '', s.start) || splitsPair(text ?? '', s.end)) {
+      throw new UnprocessableError(`span ${s.start}-${s.end} cuts a character in half (an emoji or other character outside the BMP)`, { span: s });
+    }
     const prev = spans[i - 1];
     if (!schema.allowOverlap && prev && s.start < prev.end) {
       throw new UnprocessableError(`spans ${prev.start}-${prev.end} and ${s.start}-${s.end} overlap, which this project does not allow`);
@@ -132,4 +135,11 @@ export function canonicalAnswer(result: LabelResult): string {
   if ('label' in result) return result.label;
   if ('labels' in result) return JSON.stringify([...result.labels].sort());
   return JSON.stringify(result.spans.map((s) => [s.start, s.end, s.label]));
+}
+
+/** Whether offset `at` falls between the two halves of a surrogate pair. */
+function splitsPair(text: string, at: number): boolean {
+  const before = text.charCodeAt(at - 1);
+  const after = text.charCodeAt(at);
+  return before >= 0xd800 && before <= 0xdbff && after >= 0xdc00 && after <= 0xdfff;
 }

@@ -1,4 +1,3 @@
-import { isDeepStrictEqual } from 'node:util';
 import type { Knex } from 'knex';
 import { ConflictError, ForbiddenError, NotFoundError } from '../core/errors.js';
 import { fromJsonColumn, toJsonColumn } from '../core/json-column.js';
@@ -16,16 +15,13 @@ interface Owned {
   assignment_id: number;
   review_status: string;
   text: string | null;
-  is_gold: boolean | number;
-  gold_result: string | null;
 }
 
 async function loadOwned(db: Knex, project: Project, annotationId: number): Promise<Owned> {
   const row: Owned | undefined = await db('annotations')
-    .join('tasks', 'tasks.id', 'annotations.task_id')
     .join('items', 'items.id', 'annotations.item_id')
     .where({ 'annotations.id': annotationId, 'annotations.project_id': project.id })
-    .first('annotations.id', 'annotations.user_id', 'annotations.task_id', 'annotations.assignment_id', 'annotations.review_status', 'items.text', 'tasks.is_gold', 'tasks.gold_result');
+    .first('annotations.id', 'annotations.user_id', 'annotations.task_id', 'annotations.assignment_id', 'annotations.review_status', 'items.text');
   if (!row) throw new NotFoundError('annotation', annotationId);
   return row;
 }
@@ -36,7 +32,10 @@ export async function projectIdOfAnnotation(db: Knex, annotationId: number): Pro
   return row.project_id;
 }
 
-/** An annotator changes its own answer; the review (if any) starts over. */
+/**
+ * An annotator changes its own answer; the review (if any) starts over. A gold item keeps the
+ * score of the first answer: otherwise a worker could submit, see it was wrong, and correct it.
+ */
 export async function editAnnotation(db: Knex, project: Project, annotationId: number, userId: number, result: unknown): Promise<Annotation> {
   const a = await loadOwned(db, project, annotationId);
   if (a.user_id !== userId) throw new ForbiddenError('you can only edit your own annotations');
@@ -51,7 +50,6 @@ export async function editAnnotation(db: Knex, project: Project, annotationId: n
       result: toJsonColumn(valid),
       review_status: 'pending',
       review_result: null,
-      gold_correct: a.is_gold ? isDeepStrictEqual(valid, fromJsonColumn(a.gold_result, null)) : null,
       updated_at: nowIso(),
     });
   if (!changed) throw new ConflictError(`annotation ${annotationId} was rejected and can no longer change`);

@@ -16,6 +16,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     }
     if (err instanceof TroveError) {
       if (err.status >= 500) log.error('request failed', { error: err.message });
+      if (typeof err.details?.retryAfterSeconds === 'number') res.setHeader('Retry-After', String(err.details.retryAfterSeconds));
       res.status(err.status).json({ error: { code: err.code, message: err.message, ...err.details } });
       return;
     }

@@ -28,6 +28,17 @@ export class OverloadedError extends TroveError {
   }
 }
 
+/** One request holds more rows than may ever wait: retrying cannot help, so it is a 413. */
+export class TooManyRowsError extends TroveError {
+  constructor(rows: number, maxQueueRows: number) {
+    super(`the request holds ${rows} rows, more than the ${maxQueueRows} the server queues (--max-queue); send them in smaller requests`, {
+      status: 413,
+      code: 'too_many_rows',
+      details: { rows, maxQueueRows },
+    });
+  }
+}
+
 interface Job {
   rows: EncodedRows;
   enqueuedAt: number;
@@ -64,6 +75,7 @@ export class DynamicBatcher {
 
   /** Resolves to the rows' class probabilities, row-major. */
   submit(rows: EncodedRows): Promise<Float32Array> {
+    if (rows.n > this.opts.maxQueueRows) return Promise.reject(new TooManyRowsError(rows.n, this.opts.maxQueueRows));
     if (this.queuedRows > 0 && this.queuedRows + rows.n > this.opts.maxQueueRows) {
       return Promise.reject(new OverloadedError(this.queuedRows, 1));
     }

@@ -35,7 +35,7 @@ export function hubServingRouter(hub: Hub): Router {
   };
   const r = Router();
   // The hub's own JSON parser has read the body of a JSON request already: the handler takes it as is.
-  r.use(async (req, res) => {
+  r.all('/{*path}', async (req, res) => {
     handler ??= open((req.socket as Socket & { server?: Server }).server).catch((err: unknown) => {
       handler = undefined;
       throw err;

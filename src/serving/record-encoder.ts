@@ -26,12 +26,15 @@ export type EncodeResult = { rows: EncodedRows } | { problem: IndexedProblem };
 export class RecordEncoder {
   /** The key list of the last record found to hold every input field. */
   private wholeKeys: string[] = [];
+  private readonly numericFields: string[];
 
   private constructor(
     private readonly pre: Preprocessor,
     private readonly inputs: InputField[],
     private readonly numbers: FiniteNumbersEncoder | null,
-  ) {}
+  ) {
+    this.numericFields = inputs.filter((f) => f.type === 'numeric').map((f) => f.name);
+  }
 
   static fromArtifact(dir: string): RecordEncoder {
     const spec = readJsonFile<PreprocessingFile>(dir, PREPROCESSING_FILE);
@@ -42,7 +45,7 @@ export class RecordEncoder {
   encode(records: RawRecord[]): EncodeResult {
     const rows = this.numbers?.encode(records);
     if (rows) return { rows };
-    if (records.every((record) => this.holdsEveryField(record))) {
+    if (records.every((record) => this.holdsEveryField(record) && !this.textForNumber(record))) {
       try {
         return { rows: this.pre.transform(records) };
       } catch (err) {
@@ -57,7 +60,7 @@ export class RecordEncoder {
   /** The first record the model cannot take, and why: an absent field first, then the preprocessor's checks. */
   private firstProblem(records: RawRecord[]): IndexedProblem | null {
     for (let index = 0; index < records.length; index++) {
-      const problem = this.absentField(records[index]) ?? this.pre.problem(records[index]);
+      const problem = this.absentField(records[index]) ?? this.textForNumber(records[index]) ?? this.pre.problem(records[index]);
       if (problem) return { ...problem, index };
     }
     return null;
@@ -78,6 +81,15 @@ export class RecordEncoder {
   private absentField(record: RawRecord): RecordProblem | null {
     const field = this.inputs.find((f) => !(f.name in record));
     return field ? { field: field.name, reason: 'is missing (send null to have it imputed as in training)' } : null;
+  }
+
+  /**
+   * A numeric field sent as a string ("1") is refused: JSON has numbers, and a client that quotes
+   * them is sending something other than it thinks (training reads CSV text, the server does not).
+   */
+  private textForNumber(record: RawRecord): RecordProblem | null {
+    const field = this.numericFields.find((f) => typeof record[f] === 'string');
+    return field ? { field, reason: `is a string (${JSON.stringify(String(record[field]).slice(0, 20))}), not a number` } : null;
   }
 }
 

@@ -41,19 +41,23 @@ export class RequestContext {
 }
 
 /**
- * Optional API key for the prediction routes: `Authorization: Bearer KEY` or `X-API-Key: KEY`.
- * The comparison takes the same time whatever the guess.
+ * Optional API key for the prediction routes: `Authorization: Bearer KEY` or `X-API-Key: KEY`;
+ * either one matching is enough (in the hub the bearer is the hub's own token and the key comes
+ * as X-API-Key). The comparison takes the same time whatever the guess.
  */
 export function apiKeyCheck(key: string | undefined): (req: IncomingMessage) => void {
   if (!key) return () => undefined;
   const expected = Buffer.from(key);
+  const matches = (given: string | undefined) => {
+    const candidate = Buffer.from(given ?? '');
+    return given !== undefined && candidate.length === expected.length && timingSafeEqual(candidate, expected);
+  };
   return (req) => {
     const header = req.headers.authorization;
-    const apiKeyHeader = req.headers['x-api-key'];
-    const given = header?.startsWith('Bearer ') ? header.slice(7) : typeof apiKeyHeader === 'string' ? apiKeyHeader : undefined;
-    const candidate = Buffer.from(given ?? '');
-    if (candidate.length === expected.length && timingSafeEqual(candidate, expected)) return;
-    throw new AuthError(given ? 'invalid API key' : 'API key required (Authorization: Bearer KEY or X-API-Key)');
+    const bearer = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
+    const apiKeyHeader = typeof req.headers['x-api-key'] === 'string' ? req.headers['x-api-key'] : undefined;
+    if (matches(apiKeyHeader) || matches(bearer)) return;
+    throw new AuthError(bearer || apiKeyHeader ? 'invalid API key' : 'API key required (Authorization: Bearer KEY or X-API-Key)');
   };
 }
 

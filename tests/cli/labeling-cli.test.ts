@@ -62,6 +62,28 @@ describe.each(storeKinds)('trove labeling CLI [%s]', (kind) => {
   );
 
   test(
+    'users token --name --expires-in-days, tokens, revoke-token, disable and enable; a weak password is a one-line error',
+    async () => {
+      const made = json(await trove(['users', 'token', 'alice', '--name', 'nightly', '--expires-in-days', '7', '--json']));
+      const listed = json(await trove(['users', 'tokens', 'alice', '--json'])) as unknown as Array<{ id: number; name: string; expiresAt: string }>;
+      const revoked = await trove(['users', 'revoke-token', 'alice', String(made.id)]);
+      const afterRevoke = json(await trove(['users', 'tokens', 'alice', '--json'])) as unknown as Array<{ id: number }>;
+      const disabled = json(await trove(['users', 'disable', 'alice', '--json']));
+      const enabled = json(await trove(['users', 'enable', 'alice', '--json']));
+
+      expect(made).toMatchObject({ user: 'alice', name: 'nightly', token: expect.stringMatching(/^trove_/) });
+      expect(listed.find((t) => t.id === made.id)).toMatchObject({ name: 'nightly', expiresAt: made.expiresAt });
+      expect(JSON.stringify(listed)).not.toContain(String(made.token));
+      expect(revoked.stdout).toBe(`token ${made.id} of alice revoked\n`);
+      expect(afterRevoke.map((t) => t.id)).not.toContain(made.id);
+      expect(disabled).toMatchObject({ user: { name: 'alice', disabled: true } });
+      expect(enabled).toMatchObject({ user: { name: 'alice', disabled: false } });
+      expect(refused(await trove(['users', 'password', 'alice', '--password-env', 'WEAK'], { WEAK: '12345678' }))).toBe('trove: password is one of the most common passwords');
+    },
+    SLOW,
+  );
+
+  test(
     'projects create, add-member, list, show and gold; bad flags and bad files are one-line errors',
     async () => {
       const schema = file('schema.json', JSON.stringify({ kind: 'single', labels: [{ value: 'pos' }, { value: 'neg' }] }));

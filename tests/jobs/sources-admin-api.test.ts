@@ -55,8 +55,8 @@ describeEachStore('sources admin API', (get) => {
     expect((await call('GET', '/api/sources/api-bad')).status).toBe(404);
   });
 
-  test('an annotator may read sources but not change them', async () => {
-    expect((await call('GET', '/api/sources', undefined, annotator)).status).toBe(200);
+  test('an annotator may neither read sources nor change them', async () => {
+    expect((await call('GET', '/api/sources', undefined, annotator)).status).toBe(403);
     const res = await call('POST', '/api/sources', { kind: 'file', name: 'api-ann', config: { path: csv } }, annotator);
 
     expect(res.status).toBe(403);

@@ -40,9 +40,18 @@ describeEachStore('users and access', (get) => {
     expect(me.body.csrfToken).toBe(login.body.csrfToken);
   });
 
-  test('the cookie is Secure behind TLS (X-Forwarded-Proto from the local proxy)', async () => {
-    const res = await new Client(server.url).request('POST', '/api/auth/login', { username: annotator, password }, { 'x-forwarded-proto': 'https' });
-    expect(res.headers.get('set-cookie')).toMatch(/Secure/i);
+  test('the cookie is Secure behind TLS when the operator names the proxy (TROVE_TRUST_PROXY), and X-Forwarded-Proto is ignored otherwise', async () => {
+    const hub = get().hub;
+    const proxied = await startServer({ ...hub, config: { ...hub.config, trustProxy: 'loopback' } }, 0, '127.0.0.1');
+    try {
+      const behindProxy = await new Client(proxied.url).request('POST', '/api/auth/login', { username: annotator, password }, { 'x-forwarded-proto': 'https' });
+      const direct = await new Client(server.url).request('POST', '/api/auth/login', { username: annotator, password }, { 'x-forwarded-proto': 'https' });
+
+      expect(behindProxy.headers.get('set-cookie')).toMatch(/Secure/i);
+      expect(direct.headers.get('set-cookie')).not.toMatch(/Secure/i);
+    } finally {
+      await proxied.close();
+    }
   });
 
   test('the login form may be posted as form fields username and password', async () => {

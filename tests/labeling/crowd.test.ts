@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { aggregateProject } from '../../src/labeling/aggregate.js';
-import { enableCrowdLink } from '../../src/labeling/crowd-link.js';
+import { completionCodeFor, enableCrowdLink } from '../../src/labeling/crowd-link.js';
 import { importCrowdResults } from '../../src/labeling/crowd-import.js';
 import { crowdTemplate } from '../../src/labeling/crowd-template.js';
 import { exportProject, type ProjectExportFormat } from '../../src/labeling/export.js';
@@ -155,7 +155,7 @@ describeEachStore('crowd work and export', (get) => {
       expect(arrival.status).toBe(303);
       expect(arrival.headers.get('location')).toBe(`/label.html?project=${project.name}&crowd=1`);
       expect(after.status).toBe(204);
-      expect(status.body).toMatchObject({ done: 2, completionCode: 'DONE-1234' });
+      expect(status.body).toMatchObject({ done: 2, completionCode: completionCodeFor(link, 'PROLIFIC_PID:worker_42') });
       expect(noId.status).toBe(400);
       expect((await worker.get('/api/projects')).body).toMatchObject({ projects: [{ name: project.name }] });
     } finally {

@@ -60,11 +60,22 @@ export class Client {
     if (this.csrf && method !== 'GET') h['x-csrf-token'] = this.csrf;
     if (this.bearer) h.authorization = `Bearer ${this.bearer}`;
     const res = await fetch(this.base + path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body), redirect: 'manual' });
-    const setCookie = res.headers.get('set-cookie');
-    if (setCookie?.startsWith('trove_session=')) this.cookie = setCookie.split(';')[0];
+    this.keepCookies(res.headers.getSetCookie());
     const text = await res.text();
     const json = res.headers.get('content-type')?.includes('application/json');
     return { status: res.status, body: (json && text ? JSON.parse(text) : undefined) as T, headers: res.headers };
+  }
+
+  /** Keeps the cookies the hub sets (a cookie cleared with an empty value is dropped), like a browser. */
+  private keepCookies(setCookies: string[]): void {
+    const jar = new Map((this.cookie ? this.cookie.split('; ') : []).map((c) => [c.slice(0, c.indexOf('=')), c] as const));
+    for (const header of setCookies) {
+      const pair = header.split(';')[0];
+      const name = pair.slice(0, pair.indexOf('='));
+      if (pair.endsWith('=')) jar.delete(name);
+      else jar.set(name, pair);
+    }
+    this.cookie = jar.size ? [...jar.values()].join('; ') : undefined;
   }
 
   async login(username: string, password: string): Promise<Reply<{ csrfToken: string; user: { name: string; role: string } }>> {

@@ -1,4 +1,4 @@
-import { DynamicBatcher, OverloadedError, type BatchingOptions } from '../../src/serving/batcher.js';
+import { DynamicBatcher, OverloadedError, TooManyRowsError, type BatchingOptions } from '../../src/serving/batcher.js';
 import type { BatchOutcome } from '../../src/serving/inference-thread.js';
 import type { EncodedRows } from '../../src/ml/preprocess/pipeline.js';
 
@@ -120,6 +120,16 @@ describe('dynamic batching', () => {
     await nextTurn();
     inference.finishNext();
     expect([...(await waiting)]).toEqual([5, 6, 7, 8]);
+  });
+
+  it('refuses with 413 a single request larger than max-queue, even with nothing waiting', async () => {
+    const { batcher: b, inference } = batcher({ maxQueueRows: 4 });
+    const refusal = b.submit(rows(1, 2, 3, 4, 5));
+
+    await expect(refusal).rejects.toBeInstanceOf(TooManyRowsError);
+    await expect(refusal).rejects.toMatchObject({ status: 413 });
+    await nextTurn();
+    expect(inference.batches).toEqual([]);
   });
 
   it('reports drained only once nothing waits or computes', async () => {

@@ -16,8 +16,9 @@ export { datasetsDir, repoRoot } from './flower-data.js';
 
 const rows = flowerRows();
 
+/** Flower row `i` as a client sends it: measurements as JSON numbers (the CSV gives them as text). */
 export function flowerRecord(i = 0): Record<string, unknown> {
-  return { ...rows[i].features };
+  return Object.fromEntries(Object.entries(rows[i].features).map(([field, value]) => [field, field === 'garden' ? value : Number(value)]));
 }
 
 /**

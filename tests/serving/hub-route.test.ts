@@ -42,6 +42,24 @@ describeEachStore('the hub serves the models of its registry under /api/serving'
     expect(await listed.json()).toEqual({ models: [{ name: 'flowers', versions: [1] }, { name: 'irises', versions: [4] }] });
   });
 
+  test('with TROVE_SERVE_API_KEY set, the hub token plus the key as X-API-Key predicts; the token alone does not', async () => {
+    process.env.TROVE_SERVE_API_KEY = 'serving-key-for-the-test';
+    const keyed = await startServer(get().hub, 0, '127.0.0.1');
+    try {
+      const url = `${keyed.url}/api/serving/v1/models/flowers:predict`;
+      const withKey = await postJson(url, { instances: [flowerRecord(0)] }, { ...auth, 'x-api-key': 'serving-key-for-the-test' });
+      const withoutKey = await postJson(url, { instances: [flowerRecord(0)] }, auth);
+      const wrongKey = await postJson(url, { instances: [flowerRecord(0)] }, { ...auth, 'x-api-key': 'not-the-key' });
+
+      expect(withKey.status).toBe(200);
+      expect(withoutKey.status).toBe(401);
+      expect(wrongKey.status).toBe(401);
+    } finally {
+      delete process.env.TROVE_SERVE_API_KEY;
+      await keyed.close();
+    }
+  });
+
   test('answers 404 for a model the registry does not hold', async () => {
     const res = await fetch(`${server.url}/api/serving/v2/models/weeds`, { headers: auth });
     expect(res.status).toBe(404);

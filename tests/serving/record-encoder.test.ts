@@ -41,12 +41,12 @@ describe('encoding records on the HTTP thread', () => {
     expect(encoded).toEqual({ rows: pre.transform(records) });
   });
 
-  it('encodes nulls, numeric strings, extra fields and fields in any order as the preprocessor does', () => {
+  it('encodes nulls, extra fields and fields in any order as the preprocessor does', () => {
     const reversed = Object.fromEntries(Object.entries(withoutGarden(5)).reverse());
     const records = [
       withoutGarden(1),
       { ...withoutGarden(2), petal_length: null },
-      { ...withoutGarden(3), sepal_width: '3.5' },
+      { ...withoutGarden(3), sepal_width: 3.5 },
       { note: 'x', ...withoutGarden(4) },
       reversed,
       withoutGarden(6),
@@ -60,6 +60,7 @@ describe('encoding records on the HTTP thread', () => {
     expect(encoder.encode([withoutGarden(1), short])).toEqual({
       problem: { index: 1, field, reason: 'is missing (send null to have it imputed as in training)' },
     });
-    expect(encoder.encode([{ ...withoutGarden(1), [field]: 'tall' }])).toEqual({ problem: { index: 0, field, reason: 'is not a number' } });
+    expect(encoder.encode([{ ...withoutGarden(1), [field]: 'tall' }])).toEqual({ problem: { index: 0, field, reason: 'is a string ("tall"), not a number' } });
+    expect(encoder.encode([{ ...withoutGarden(1), [field]: '3.5' }])).toEqual({ problem: { index: 0, field, reason: 'is a string ("3.5"), not a number' } });
   });
 });

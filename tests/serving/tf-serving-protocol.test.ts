@@ -107,6 +107,16 @@ describe('TensorFlow Serving REST protocol', () => {
     expect(nan.body.error).toMatch(/^inputs\.petal_width\[0\]: /);
   });
 
+  it('answers 400 for a number sent as a string ("1"), in either form', async () => {
+    const row = await postJson(`${server.url}/v1/models/flowers:predict`, { instances: [{ ...flowerRecord(0), sepal_length: '1' }] });
+    const column = await postJson(`${server.url}/v1/models/flowers:predict`, { inputs: { ...columnsOf(flowerRecord(0)), sepal_length: ['5.1'] } });
+
+    expect(row.status).toBe(400);
+    expect(row.body).toMatchObject({ field: 'sepal_length', index: 0 });
+    expect(row.body.error).toMatch(/is a string \("1"\), not a number/);
+    expect(column.status).toBe(400);
+  });
+
   it('follows the encoder policy for an unknown category instead of failing', async () => {
     const { status, body } = await postJson(`${server.url}/v1/models/flowers:predict`, { instances: [{ ...flowerRecord(0), garden: 'greenhouse' }] });
     expect(status).toBe(200);

@@ -49,7 +49,7 @@ describeEachStore('image proxy', (get) => {
 
   beforeAll(async () => {
     const { hub, dataDir } = get();
-    await addUser(hub, 'viewer', 'annotator');
+    await addUser(hub, 'viewer', 'manager');
     await addUser(hub, 'outsider', 'annotator');
     memberToken = await createToken(hub.store.db, 'viewer');
     outsiderToken = await createToken(hub.store.db, 'outsider');

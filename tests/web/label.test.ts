@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { describeEachStore } from '../helpers/stores.js';
 import { addUser, importRecords, launchBrowser, logIn, projectFor, serve } from './browser-hub.js';
-import { enableCrowdLink } from '../../src/labeling/crowd-link.js';
+import { completionCodeFor, enableCrowdLink } from '../../src/labeling/crowd-link.js';
 import { getProject } from '../../src/labeling/projects.js';
 import type { RunningServer } from '../../src/server/serve.js';
 
@@ -191,7 +191,7 @@ describeEachStore('annotator page', (get) => {
         await worker.keyboard.press('Enter');
         await worker.locator('.status', { hasText: 'Saved.' }).waitFor();
       }
-      await worker.locator('.completion-code', { hasText: 'C0DE42' }).waitFor();
+      await worker.locator('.completion-code', { hasText: completionCodeFor(link, 'PROLIFIC_PID:w-17') }).waitFor();
       expect(await worker.locator('nav a').count()).toBe(0);
       const rows: Array<{ kind: string; n: number | string }> = await db('annotations').join('users', 'users.id', 'annotations.user_id').join('projects', 'projects.id', 'annotations.project_id')
         .where('projects.name', 'crowd-sentiment').groupBy('users.kind').select('users.kind', db.raw('count(*) as n'));

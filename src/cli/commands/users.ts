@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
 import { processSecrets } from '../../core/log.js';
 import { randomSecret } from '../../labeling/passwords.js';
-import { createToken, createUser, listUsers, ROLES, roleSchema, setPassword } from '../../labeling/users.js';
+import { toIso } from '../../core/time.js';
+import { createUser, issueToken, listTokens, listUsers, revokeToken, ROLES, roleSchema, setDisabled, setPassword, tokenNameSchema } from '../../labeling/users.js';
 import { output, withHub } from '../context.js';
 import { table } from '../table.js';
 
@@ -33,13 +34,13 @@ export function registerUsersCommands(program: Command): void {
 
   users
     .command('password')
-    .description('set a user password from an environment variable')
+    .description('set a user password from an environment variable (ends the user\'s sessions)')
     .argument('<name>', 'login name')
     .requiredOption('--password-env <var>', 'environment variable holding the new password')
     .action(async (name: string, flags: { passwordEnv: string }, cmd: Command) => {
       const password = passwordFromEnv(flags.passwordEnv);
       await withHub(cmd, (hub) => setPassword(hub.store.db, name, password));
-      output(cmd, { name }, () => `password of ${name} changed`);
+      output(cmd, { name }, () => `password of ${name} changed; its sessions have ended`);
     });
 
   users
@@ -57,8 +58,49 @@ export function registerUsersCommands(program: Command): void {
     .command('token')
     .description('create an API token for scripts (Authorization: Bearer <token>); printed once')
     .argument('<name>', 'login name')
-    .action(async (name: string, _flags: unknown, cmd: Command) => {
-      const token = await withHub(cmd, (hub) => createToken(hub.store.db, name));
-      output(cmd, { name, token }, () => token);
+    .option('--name <label>', 'what the token is for, shown by `users tokens`')
+    .option('--expires-in-days <days>', 'the token stops working after this many days')
+    .action(async (name: string, flags: { name?: string; expiresInDays?: string }, cmd: Command) => {
+      const label = flags.name === undefined ? undefined : tokenNameSchema.safeParse(flags.name);
+      if (label && !label.success) throw new InputError(`--name "${flags.name}": ${label.error.issues[0]?.message}`);
+      const days = flags.expiresInDays === undefined ? undefined : Number(flags.expiresInDays);
+      if (days !== undefined && !(Number.isInteger(days) && days >= 1 && days <= 3650)) throw new InputError(`--expires-in-days must be a whole number from 1 to 3650, got "${flags.expiresInDays}"`);
+      const expiresAt = days === undefined ? undefined : toIso(Date.now() + days * 24 * 60 * 60 * 1000);
+      const issued = await withHub(cmd, (hub) => issueToken(hub.store.db, name, { name: label?.data, expiresAt }));
+      output(cmd, { user: name, token: issued.token, ...issued.info }, () => issued.token);
     });
+
+  users
+    .command('tokens')
+    .description("list a user's API tokens (never the tokens themselves)")
+    .argument('<name>', 'login name')
+    .action(async (name: string, _flags: unknown, cmd: Command) => {
+      const tokens = await withHub(cmd, (hub) => listTokens(hub.store.db, name));
+      output(cmd, tokens, () =>
+        tokens.length === 0 ? `${name} has no API tokens` : table(['ID', 'NAME', 'CREATED', 'EXPIRES', 'LAST USED'], tokens.map((t) => [t.id, t.name, t.createdAt, t.expiresAt ?? 'never', t.lastUsedAt])),
+      );
+    });
+
+  users
+    .command('revoke-token')
+    .description('revoke one API token of a user (its ID from `users tokens`)')
+    .argument('<name>', 'login name')
+    .argument('<id>', 'token id')
+    .action(async (name: string, id: string, _flags: unknown, cmd: Command) => {
+      const tokenId = Number(id);
+      if (!Number.isInteger(tokenId) || tokenId < 1) throw new InputError(`token id must be a positive whole number, got "${id}"`);
+      await withHub(cmd, (hub) => revokeToken(hub.store.db, name, tokenId));
+      output(cmd, { name, revoked: tokenId }, () => `token ${tokenId} of ${name} revoked`);
+    });
+
+  for (const [action, disabled] of [['disable', true], ['enable', false]] as const) {
+    users
+      .command(action)
+      .description(disabled ? 'disable a user: no login, its sessions end and its tokens stop working' : 'enable a disabled user again')
+      .argument('<name>', 'login name')
+      .action(async (name: string, _flags: unknown, cmd: Command) => {
+        const user = await withHub(cmd, (hub) => setDisabled(hub.store.db, name, disabled));
+        output(cmd, { user }, () => `${user.name} ${disabled ? 'disabled' : 'enabled'}`);
+      });
+  }
 }

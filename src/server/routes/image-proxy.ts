@@ -3,12 +3,11 @@ import net from 'node:net';
 import { Router, type Response } from 'express';
 import { Agent, request, type Dispatcher } from 'undici';
 import { z } from 'zod';
-import type { Knex } from 'knex';
 import { errorMessage, NotFoundError, RemoteError, UnprocessableError } from '../../core/errors.js';
 import { getItem, type Item } from '../../core/items.js';
 import type { Hub } from '../../hub.js';
-import type { User } from '../../labeling/users.js';
-import { currentAuth, requireAuth } from '../auth.js';
+import { maySeeItem } from '../access.js';
+import { currentAuth } from '../auth.js';
 import { parseInput } from '../validate.js';
 
 /**
@@ -133,14 +132,6 @@ async function streamCapped(res: Dispatcher.ResponseData, out: Response, content
   out.end();
 }
 
-/** Managers see every item; annotators only items of projects they belong to (a crowd session: its one project). */
-async function maySee(db: Knex, user: User, projectId: number | null, itemId: number): Promise<boolean> {
-  if (projectId !== null) return (await db('tasks').where({ project_id: projectId, item_id: itemId }).first('id')) !== undefined;
-  if (user.role === 'admin' || user.role === 'manager') return true;
-  const q = db('tasks').join('project_members', 'project_members.project_id', 'tasks.project_id').where({ 'tasks.item_id': itemId, 'project_members.user_id': user.id });
-  return (await q.first('tasks.id')) !== undefined;
-}
-
 /** GET /api/items/:id/image — the item's image, fetched by the hub and passed through if it is one. */
 export function imageProxyRouter(hub: Hub, opts: ProxyOptions = { allowPrivate: hub.config.imageProxyAllowPrivate }): Router {
   const r = Router();
@@ -148,11 +139,10 @@ export function imageProxyRouter(hub: Hub, opts: ProxyOptions = { allowPrivate: 
   const dispatcher = opts.allowPrivate ? new Agent({ connect: { timeout: TIMEOUT_MS }, headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS }) : guardedAgent(list);
   const maxBytes = opts.maxBytes ?? MAX_IMAGE_BYTES;
 
-  r.get('/items/:id/image', requireAuth(hub), async (req, res) => {
+  r.get('/items/:id/image', async (req, res) => {
     const id = parseInput(z.coerce.number().int().positive(), req.params.id, 'item id');
-    const auth = currentAuth(req);
     const item = await getItem(hub.store.db, id);
-    if (!item || !(await maySee(hub.store.db, auth.user, auth.projectId, id))) throw new NotFoundError('item', id);
+    if (!item || !(await maySeeItem(hub.store.db, currentAuth(req), id))) throw new NotFoundError('item', id);
     const url = imageUrlOf(item);
     if (!url) throw new NotFoundError('image of item', id);
     const remote = await fetchImage(url, dispatcher, opts, list);

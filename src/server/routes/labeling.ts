@@ -25,7 +25,8 @@
  *        item: Item, result, reviewStatus, createdAt, updatedAt}], nextCursor, nextBefore}   (newest first; null on the last page)
  *   PUT  /api/annotations/:id {result}         → {annotation}  (own annotations only; 422 as above)
  *   GET  /api/projects/:name/progress          → {progress: {items, complete, annotations, mine, leased}}
- *   GET  /api/projects/:name/crowd-status      → {done, quota, completionCode: string|null, goldAccuracy: number|null}
+ *   GET  /api/projects/:name/crowd-status      → {done, quota, completionCode: string|null, goldSeen, goldAccuracy, passed}
+ *        (gold figures and the code only once the quota is done; the code is the worker's own)
  *
  * Managers and admins:
  *   POST /api/projects {name, sources: string[], schema, overlap?, goldRate?, ordering?, filter?, leaseSeconds?} → 201 {project}
@@ -43,8 +44,11 @@
  *   GET  /api/projects/:name/aggregate?policy=majority|dawid-skene&limit=N → {results: [{itemId, label, labels?, spans?, confidence,
  *        annotations, source: 'majority'|'dawid-skene'|'gold'|'review'}], models: [{question, classes, priors, iterations,
  *        confusion: {annotator: number[][] (row = true class, column = given class)}}] (Dawid–Skene only)}
- *   POST /api/projects/:name/crowd-link {param?, quota, completionCode?, minGoldAccuracy?} → {link: {url, ...}}
+ *   POST /api/projects/:name/crowd-link {param?, quota, completionCode?, minGoldAccuracy?} → {link: {path, url, ...}}
+ *        (url: TROVE_PUBLIC_URL + path, null when it is not set)
  *   DELETE /api/projects/:name/crowd-link      → 204
+ *   GET  /api/projects/:name/crowd-workers     → {workers: [{worker, name, done, goldSeen, goldAccuracy, passed, completionCode}]}
+ *   POST /api/projects/:name/crowd-workers/:worker/release → 204 (the next browser with that worker id may claim it)
  *
  * Public (no login): GET /crowd/:token?<param>=<worker id> opens a crowd session and redirects to
  *   /label.html?project=NAME.
@@ -54,13 +58,14 @@ import { z } from 'zod';
 import { ForbiddenError } from '../../core/errors.js';
 import type { Hub } from '../../hub.js';
 import { aggregateProject, AGGREGATION_POLICIES, fitProject } from '../../labeling/aggregate.js';
-import { crowdStatus, enableCrowdLink } from '../../labeling/crowd-link.js';
+import { crowdStatus, crowdWorkers, enableCrowdLink, releaseCrowdWorker } from '../../labeling/crowd-link.js';
 import { addMember, createProject, getProject, getProjectById, isMember, itemFilterSchema, listProjects, ORDERINGS, setGold, setPriorities, type Project } from '../../labeling/projects.js';
 import { editAnnotation, listAnnotations, projectIdOfAnnotation, projectProgress, REVIEW_ACTIONS, reviewAnnotation } from '../../labeling/review.js';
 import { projectStats } from '../../labeling/stats.js';
 import { getTaskContext, nextTask, skipTask, submitAnnotation } from '../../labeling/tasks.js';
 import { getUser } from '../../labeling/users.js';
-import { currentAuth, requireRole } from '../auth.js';
+import { mayOpenProject, isStaff } from '../access.js';
+import { currentAuth, forgetCredentials } from '../auth.js';
 import { TtlCache } from '../ttl-cache.js';
 import { parseInput } from '../validate.js';
 
@@ -90,14 +95,10 @@ const crowdBody = z.object({
 });
 const aggregateQuery = z.object({ policy: z.enum(AGGREGATION_POLICIES).optional(), limit: z.coerce.number().int().min(1).max(10_000).optional() });
 
-const manager = requireRole('admin', 'manager');
 const PROJECT_CACHE_MS = 1000;
 const MEMBER_CACHE_MS = 60_000;
 
-function isManager(req: Request): boolean {
-  const role = currentAuth(req).user.role;
-  return role === 'admin' || role === 'manager';
-}
+const isManager = (req: Request): boolean => isStaff(currentAuth(req));
 
 function publicProject(project: Project, withCrowd: boolean) {
   const { id: _id, crowd, ...rest } = project;
@@ -123,11 +124,7 @@ export function labelingRouter(hub: Hub): Router {
   /** The project if the caller may see it: managers all, annotators their memberships, crowd sessions their one project. */
   async function accessible(req: Request, project: Project): Promise<Project> {
     const auth = currentAuth(req);
-    if (auth.projectId !== null) {
-      if (auth.projectId !== project.id) throw new ForbiddenError(`you are not a member of project ${project.name}`);
-      return project;
-    }
-    if (isManager(req) || (await memberOf(project.id, auth.user.id))) return project;
+    if (await mayOpenProject(auth, project.id, () => memberOf(project.id, auth.user.id))) return project;
     throw new ForbiddenError(`you are not a member of project ${project.name}`);
   }
   // Membership is checked on every next and submit and is never taken away, so a yes is kept
@@ -149,7 +146,7 @@ export function labelingRouter(hub: Hub): Router {
     res.json({ projects: projects.map((p) => publicProject(p, isManager(req))) });
   });
 
-  r.post('/projects', manager, async (req, res) => {
+  r.post('/projects', async (req, res) => {
     const body = parseInput(createBody, req.body, 'project');
     const project = await createProject(db, body);
     res.status(201).json({ project: publicProject(project, true) });
@@ -209,52 +206,52 @@ export function labelingRouter(hub: Hub): Router {
 
   r.get('/projects/:name/crowd-status', async (req, res) => {
     const project = await projectOf(req);
-    res.json(await crowdStatus(db, project, currentAuth(req).user.id));
+    res.json(await crowdStatus(db, project, currentAuth(req).user));
   });
 
-  r.get('/projects/:name/members', manager, async (req, res) => {
+  r.get('/projects/:name/members', async (req, res) => {
     const project = await projectOf(req);
     const members = await db('project_members').join('users', 'users.id', 'project_members.user_id').where('project_id', project.id).orderBy('users.name').select('users.name', 'users.role', 'users.kind');
     res.json({ members });
   });
 
-  r.post('/projects/:name/members', manager, async (req, res) => {
+  r.post('/projects/:name/members', async (req, res) => {
     const body = parseInput(z.object({ user: z.string().min(1) }), req.body, 'member');
     await addMember(db, String(req.params.name), body.user);
     res.status(204).end();
   });
 
-  r.post('/projects/:name/gold', manager, async (req, res) => {
+  r.post('/projects/:name/gold', async (req, res) => {
     const project = await projectOf(req);
     const body = parseInput(goldBody, req.body, 'gold');
     res.json({ gold: await setGold(db, project, body.gold) });
   });
 
-  r.post('/projects/:name/priorities', manager, async (req, res) => {
+  r.post('/projects/:name/priorities', async (req, res) => {
     const project = await projectOf(req);
     const body = parseInput(prioritiesBody, req.body, 'priorities');
     res.json({ updated: await setPriorities(db, project.id, body.priorities) });
   });
 
-  r.get('/projects/:name/annotations', manager, async (req, res) => {
+  r.get('/projects/:name/annotations', async (req, res) => {
     const project = await projectOf(req);
     const q = parseInput(annotationsQuery, req.query, 'query');
     const userId = q.user ? (await getUser(db, q.user)).id : undefined;
     res.json(await listAnnotations(db, project, { ...q, userId }));
   });
 
-  r.post('/annotations/:id/review', manager, async (req, res) => {
+  r.post('/annotations/:id/review', async (req, res) => {
     const id = parseInput(idParam, req.params.id, 'annotation id');
     const project = await getProjectById(db, await projectIdOfAnnotation(db, id));
     const body = parseInput(reviewBody, req.body, 'review');
     res.json({ annotation: await reviewAnnotation(db, project, id, currentAuth(req).user.id, body.action, body.result) });
   });
 
-  r.get('/projects/:name/stats', manager, async (req, res) => {
+  r.get('/projects/:name/stats', async (req, res) => {
     res.json(await projectStats(db, await projectOf(req)));
   });
 
-  r.get('/projects/:name/aggregate', manager, async (req, res) => {
+  r.get('/projects/:name/aggregate', async (req, res) => {
     const project = await projectOf(req);
     const q = parseInput(aggregateQuery, req.query, 'query');
     const results = [];
@@ -269,16 +266,29 @@ export function labelingRouter(hub: Hub): Router {
     });
   });
 
-  r.post('/projects/:name/crowd-link', manager, async (req, res) => {
+  r.post('/projects/:name/crowd-link', async (req, res) => {
     const project = await projectOf(req);
     const body = parseInput(crowdBody, req.body, 'crowd link');
     const link = await enableCrowdLink(db, project, body);
-    res.json({ link: { ...link, url: `${req.protocol}://${req.get('host')}/crowd/${link.token}?${link.param}={{${link.param}}}` } });
+    // Never from the request's Host header, which the caller chooses: a link made through a
+    // crafted host would send workers elsewhere. Without TROVE_PUBLIC_URL only the path is known.
+    const path = `/crowd/${link.token}?${link.param}={{${link.param}}}`;
+    res.json({ link: { ...link, path, url: hub.config.publicUrl ? `${hub.config.publicUrl}${path}` : null } });
   });
 
-  r.delete('/projects/:name/crowd-link', manager, async (req, res) => {
+  r.delete('/projects/:name/crowd-link', async (req, res) => {
     const project = await projectOf(req);
     await enableCrowdLink(db, project, null);
+    res.status(204).end();
+  });
+
+  r.get('/projects/:name/crowd-workers', async (req, res) => {
+    res.json({ workers: await crowdWorkers(db, await projectOf(req)) });
+  });
+
+  r.post('/projects/:name/crowd-workers/:worker/release', async (req, res) => {
+    await releaseCrowdWorker(db, await projectOf(req), String(req.params.worker));
+    forgetCredentials(hub);
     res.status(204).end();
   });
 
