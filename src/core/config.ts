@@ -13,6 +13,8 @@ export interface TroveConfig {
   logLevel: LogLevel;
   /** Lets the image proxy fetch from loopback and private networks (off: scraped URLs must not reach internal hosts). */
   imageProxyAllowPrivate: boolean;
+  /** Folders under which sources made over the API may read local files (none by default). */
+  importRoots: string[];
 }
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
@@ -24,6 +26,7 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).optional(),
   TROVE_LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
   TROVE_IMAGE_PROXY_ALLOW_PRIVATE: z.enum(['0', '1', 'true', 'false']).optional(),
+  TROVE_IMPORT_ROOTS: z.string().optional(),
 });
 
 export interface ConfigOverrides {
@@ -32,6 +35,7 @@ export interface ConfigOverrides {
   port?: number;
   logLevel?: LogLevel;
   imageProxyAllowPrivate?: boolean;
+  importRoots?: string[];
 }
 
 export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): TroveConfig {
@@ -51,6 +55,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     port: overrides.port ?? e.PORT ?? 8080,
     logLevel: overrides.logLevel ?? e.TROVE_LOG_LEVEL ?? 'info',
     imageProxyAllowPrivate: overrides.imageProxyAllowPrivate ?? (e.TROVE_IMAGE_PROXY_ALLOW_PRIVATE === '1' || e.TROVE_IMAGE_PROXY_ALLOW_PRIVATE === 'true'),
+    importRoots: (overrides.importRoots ?? (e.TROVE_IMPORT_ROOTS ?? '').split(path.delimiter)).filter(Boolean).map((root) => path.resolve(root)),
   };
 }
 

@@ -166,11 +166,11 @@ if (mysqlAvailable()) {
   describeEachStore('sql source credentials', (get) => {
     test('a wrong password fails the run with one line that never shows the password', async () => {
       const t = get();
-      process.env.TROVE_TEST_SQL_BAD_PASSWORD = 'not-the-password-9431';
+      process.env.TROVE_SECRET_TEST_SQL_BAD_PASSWORD = 'not-the-password-9431';
       const config = t.hub.kinds.parseConfig('sql', {
         kind: 'sql',
         url: 'mysql://root@127.0.0.1:3306/mysql',
-        passwordEnv: 'TROVE_TEST_SQL_BAD_PASSWORD',
+        passwordEnv: 'TROVE_SECRET_TEST_SQL_BAD_PASSWORD',
         query: 'SELECT 1 AS id',
         key: 'id',
       }) as Record<string, unknown>;

@@ -1,6 +1,7 @@
 import { parse, CsvError } from 'csv-parse';
 import type { Readable } from 'node:stream';
 import { InputError } from '../../core/errors.js';
+import { quotePrefix } from './content-quote.js';
 import { readableChunks } from './readable-chunks.js';
 import { cellValue } from './tabular-value.js';
 
@@ -120,7 +121,7 @@ function checkHeader(record: string[], file: string): string[] {
   const seen = new Set<string>();
   for (const name of record) {
     if (name === '') throw new InputError(`${file}:1: the header has an empty column name`);
-    if (seen.has(name)) throw new InputError(`${file}:1: the header names column "${name}" twice`);
+    if (seen.has(name)) throw new InputError(`${file}:1: the header names column ${quotePrefix(name)} twice`);
     seen.add(name);
   }
   return record;

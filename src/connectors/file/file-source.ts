@@ -3,8 +3,10 @@ import { z } from 'zod';
 import { InputError } from '../../core/errors.js';
 import type { PreparedRecords } from '../../core/prepare-item.js';
 import type { RecordInput, SourceContext, SourceKind } from '../../core/source.js';
+import { checkLocalPath } from '../local-paths.js';
 import { envName, sourceOptionsShape } from '../source-options.js';
 import { arffColumns } from './arff-reader.js';
+import { headerPrefix, quotePrefix } from './content-quote.js';
 import { parseDatasetRef, refFileName } from './dataset-ref.js';
 import { readHeader, type TabularRow } from './delimited-reader.js';
 import { fetchInput } from './fetch-input.js';
@@ -72,16 +74,23 @@ function checkNamedColumns(config: FileConfig, columns: string[], label: string)
   for (const flag of ['key', 'text', 'label'] as const) {
     const column = config[flag];
     if (column !== undefined && !columns.includes(column)) {
-      throw new InputError(`${label}: --${flag} column "${column}" does not exist (columns: ${columns.join(', ')})`);
+      throw new InputError(`${label}: --${flag} column ${quotePrefix(column)} does not exist (${headerPrefix(columns)})`);
     }
   }
 }
 
 async function preflight(config: FileConfig): Promise<void> {
   const ref = parseDatasetRef(config.path);
-  if (ref.type !== 'local' || ref.path.endsWith('.zip') || (config.key ?? config.text ?? config.label) === undefined) return;
+  if (ref.type !== 'local') return;
+  const file = checkLocalPath(ref.path, 'path');
+  if (ref.path.endsWith('.zip') || (config.key ?? config.text ?? config.label) === undefined) return;
   const format = resolveFormat(config);
-  checkNamedColumns(config, await columnsOf(ref.path, format, ref.path), ref.path);
+  checkNamedColumns(config, await columnsOf(file, format, ref.path), ref.path);
+}
+
+function localPaths(config: FileConfig): Array<{ field: string; path: string }> {
+  const ref = parseDatasetRef(config.path);
+  return ref.type === 'local' ? [{ field: 'path', path: ref.path }] : [];
 }
 
 /** Rows to records, a chunk at a time; a Trove export (and nothing named otherwise) comes back as the items it holds. */
@@ -165,5 +174,6 @@ export const fileSource: SourceKind<FileConfig> = {
   description: 'a dataset file (CSV, TSV, JSONL, Parquet, ARFF; gzip, zip) from a path, URL, Kaggle or Hugging Face',
   configSchema: fileConfigSchema,
   preflight,
+  localPaths,
   run: runFile,
 };

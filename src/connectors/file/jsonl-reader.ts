@@ -1,6 +1,7 @@
 import readline from 'node:readline';
 import type { Readable } from 'node:stream';
 import { InputError } from '../../core/errors.js';
+import { quotePrefix } from './content-quote.js';
 import type { TabularRow } from './delimited-reader.js';
 
 /** Streams JSON Lines: one object per line, blank lines skipped; a bad line stops with file, line and reason. */
@@ -19,7 +20,7 @@ export function parseObject(text: string, file: string, line: number): Record<st
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new InputError(`${file}:${line}: invalid JSON (${(err as Error).message})`);
+    throw new InputError(`${file}:${line}: invalid JSON (${quotePrefix((err as Error).message)})`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new InputError(`${file}:${line}: expected a JSON object`);

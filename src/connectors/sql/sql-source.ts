@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { InputError, RemoteError, TroveError } from '../../core/errors.js';
 import type { RecordInput, SourceContext, SourceKind } from '../../core/source.js';
 import { optionalSecretEnv, readSecretEnv } from '../env-secret.js';
+import { checkLocalPath } from '../local-paths.js';
 import { envName, sourceOptionsShape } from '../source-options.js';
 import { dialectOfUrl, parseDatabaseUrl, urlHasPassword, type DatabaseTarget } from './database-url.js';
 import { checkReadOnlyQuery, type SqlDialect } from './read-only-query.js';
@@ -76,7 +77,7 @@ async function openReader(target: DatabaseTarget, config: SqlConfig, ctx: Source
       // Drivers load on first use, so the CLI does not pay for all three at every start.
       if (target.dialect === 'postgres') return await (await import('./postgres-reader.js')).openPostgresReader(target.url, opts);
       if (target.dialect === 'mysql') return await (await import('./mysql-reader.js')).openMysqlReader(target.url, opts);
-      return (await import('./sqlite-reader.js')).openSqliteReader(target.file as string, opts);
+      return (await import('./sqlite-reader.js')).openSqliteReader(checkLocalPath(target.file as string, 'url'), opts);
     } catch (err) {
       const error = databaseError(target, 'cannot connect', err);
       if (!(error instanceof RemoteError && error.transient) || attempt >= CONNECT_ATTEMPTS) throw error;
@@ -179,5 +180,9 @@ export const sqlSource: SourceKind<SqlConfig> = {
   kind: 'sql',
   description: 'rows of a read-only query on PostgreSQL, MySQL/MariaDB or a SQLite file',
   configSchema: sqlConfigSchema,
+  localPaths: (config) => {
+    const file = config.url === undefined ? undefined : parseDatabaseUrl(config.url).file;
+    return file === undefined ? [] : [{ field: 'url', path: file }];
+  },
   run: readRows,
 };
