@@ -10,7 +10,7 @@ describe('trove import and local paths', () => {
   afterAll(() => {
     for (const dir of [dataDir, own]) fs.rmSync(dir, { recursive: true, force: true });
   });
-  const trove = (args: string[], env: Record<string, string> = {}) => runCli(['--data-dir', dataDir, ...args], { env: { DATABASE_URL: undefined, ...env } as Record<string, string>, timeoutMs: 60_000 });
+  const trove = (args: string[], env: Record<string, string> = {}) => runCli(['--data-dir', dataDir, ...args], { env: { DATABASE_URL: undefined, TROVE_DATA_DIR: undefined, ...env }, timeoutMs: 60_000 });
 
   test('/proc/self/environ is refused with one line that repeats none of the environment', async () => {
     const r = await trove(['import', '/proc/self/environ', '--source', 'environ', '--format', 'csv', '--key', 'missing'], { TROVE_ADMIN_PASSWORD: 'cli-admin-secret-99' });

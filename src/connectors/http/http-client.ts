@@ -5,7 +5,6 @@ import type { Logger } from '../../core/log.js';
 import { silentLogger } from '../../core/log.js';
 import { guardedConnector, internalAddressRefusal } from './address-guard.js';
 
-type UndiciBody = Parameters<typeof undiciFetch>[1] extends infer I ? (I extends { body?: infer B } ? B : never) : never;
 
 export interface HttpClientOptions {
   userAgent: string;
@@ -89,7 +88,7 @@ export class HttpClient {
       try {
         const request = { method, headers: { 'user-agent': this.opts.userAgent, ...init.headers }, body: init.body, redirect: 'follow' as const, signal: this.requestSignal() };
         // undici's own fetch goes with its own dispatcher (the guard); Node's bundled one otherwise.
-        response = this.dispatcher ? ((await undiciFetch(url, { ...request, body: init.body as UndiciBody, dispatcher: this.dispatcher })) as unknown as Response) : await fetch(url, request);
+        response = this.dispatcher ? ((await undiciFetch(url, { ...request, dispatcher: this.dispatcher })) as unknown as Response) : await fetch(url, request);
       } catch (err) {
         if (this.opts.signal?.aborted) throw this.opts.signal.reason;
         const refused = internalAddressRefusal(err);
