@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createSource } from '../../src/core/sources.js';
@@ -124,7 +125,7 @@ describeEachStore('what sources may read', (get) => {
     test('a symlink or .. inside an import root that leads outside it is refused', async () => {
       const target = path.join(outside, 'secret.csv');
       fs.writeFileSync(target, 'id,text\n1,secret\n');
-      const link = path.join(importRoot, `innocent-${++seq}.csv`);
+      const link = path.join(importRoot, `innocent-${randomBytes(4).toString('hex')}.csv`);
       fs.symlinkSync(target, link);
 
       expect((await addOverApi('file', { path: link })).status).toBe(400);
