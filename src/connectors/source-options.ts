@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PII_KINDS } from '../core/redact.js';
+import { isAllowedSecretEnv, secretEnvRefusal } from './env-secret.js';
 
 export const DEFAULT_USER_AGENT = 'Trove/0.1 (data collector; +https://github.com/trove)';
 
@@ -14,5 +15,13 @@ export const sourceOptionsShape = {
   userAgent: z.string().min(1).max(500).optional(),
 };
 
-/** An environment variable's name as a config key names it, read at run time only. */
-export const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
+/**
+ * An environment variable's name as a config key names it, read at run time only; only variables
+ * the operator allowed for sources (see env-secret.ts) are accepted.
+ */
+export const envName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+  .superRefine((name, ctx) => {
+    if (!isAllowedSecretEnv(name)) ctx.addIssue({ code: 'custom', message: secretEnvRefusal(name) });
+  });

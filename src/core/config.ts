@@ -20,6 +20,8 @@ export interface TroveConfig {
   trustProxy: string | number | false;
   /** The hub's address as browsers reach it (crowd links are built from it), without a trailing slash. */
   publicUrl?: string;
+  /** Folders under which sources made over the API may read local files (none by default). */
+  importRoots: string[];
 }
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
@@ -37,6 +39,7 @@ const envSchema = z.object({
     .refine((v) => v !== 'true', 'trusting every peer lets any client pick its own address: name the proxy')
     .optional(),
   TROVE_PUBLIC_URL: z.string().url().regex(/^https?:\/\//, 'use an http(s) URL').optional(),
+  TROVE_IMPORT_ROOTS: z.string().optional(),
 });
 
 export interface ConfigOverrides {
@@ -47,6 +50,7 @@ export interface ConfigOverrides {
   imageProxyAllowPrivate?: boolean;
   trustProxy?: string | number | false;
   publicUrl?: string;
+  importRoots?: string[];
 }
 
 export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): TroveConfig {
@@ -68,6 +72,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     imageProxyAllowPrivate: overrides.imageProxyAllowPrivate ?? (e.TROVE_IMAGE_PROXY_ALLOW_PRIVATE === '1' || e.TROVE_IMAGE_PROXY_ALLOW_PRIVATE === 'true'),
     trustProxy: overrides.trustProxy ?? (e.TROVE_TRUST_PROXY === undefined ? false : /^\d+$/.test(e.TROVE_TRUST_PROXY) ? Number(e.TROVE_TRUST_PROXY) : e.TROVE_TRUST_PROXY),
     publicUrl: (overrides.publicUrl ?? e.TROVE_PUBLIC_URL)?.replace(/\/+$/, ''),
+    importRoots: (overrides.importRoots ?? (e.TROVE_IMPORT_ROOTS ?? '').split(path.delimiter)).filter(Boolean).map((root) => path.resolve(root)),
   };
 }
 

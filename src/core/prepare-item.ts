@@ -54,11 +54,11 @@ export class PreparedRecords {
  * `readAt` is when a record without its own fetch time was read (default: now).
  */
 export function prepareItem(record: RecordInput, blobHash: string | null, readAt?: Timestamp): PreparedItem {
-  const key = typeof record.key === 'string' ? record.key.trim() : String(record.key ?? '').trim();
+  const key = withoutNul(typeof record.key === 'string' ? record.key.trim() : String(record.key ?? '').trim());
   if (!key) throw new InputError('record has an empty key');
-  const url = record.url ? String(record.url) : null;
+  const url = record.url ? withoutNul(String(record.url)) : null;
   const text = record.text === undefined || record.text === null ? null : normalizeText(String(record.text));
-  const fields = serializeFields(record.fields ?? {});
+  const fields = fieldsWithoutNul(serializeFields(record.fields ?? {}));
   return { key, url, text, fields, content_hash: contentHash(url, text, fields, blobHash), blob_hash: blobHash, fetched_at: record.fetchedAt ?? readAt ?? nowIso() };
 }
 
@@ -68,10 +68,11 @@ export function prepareItem(record: RecordInput, blobHash: string | null, readAt
  * bytes JSON.stringify gives for the object prepareItem would have been given.
  */
 export function prepareSerialized(key: string, text: string | null, fields: string, fetchedAt: Timestamp): PreparedItem {
-  const trimmed = key.trim();
+  const trimmed = withoutNul(key.trim());
   if (!trimmed) throw new InputError('record has an empty key');
   const normalText = text === null ? null : normalizeText(text);
-  return { key: trimmed, url: null, text: normalText, fields, content_hash: contentHash(null, normalText, fields, null), blob_hash: null, fetched_at: fetchedAt };
+  const cleanFields = fieldsWithoutNul(fields);
+  return { key: trimmed, url: null, text: normalText, fields: cleanFields, content_hash: contentHash(null, normalText, cleanFields, null), blob_hash: null, fetched_at: fetchedAt };
 }
 
 /** SHA-256 over url, text, fields (as serialised, in the source's own key order) and the raw payload's hash. */
@@ -98,7 +99,31 @@ const MAYBE_UNNORMAL = /[^\t\n\x20-\x7e]/;
 
 function normalizeText(text: string): string {
   if (!MAYBE_UNNORMAL.test(text)) return text;
-  return text.replace(/\r\n?/g, '\n').normalize('NFC');
+  return withoutNul(text.replace(/\r\n?/g, '\n').normalize('NFC'));
+}
+
+/**
+ * PostgreSQL cannot store U+0000 in text or JSON, so on both stores it is stored as U+FFFD, the
+ * character that also stands for bytes that are not UTF-8: an import never fails or differs by store over it.
+ */
+const NUL = '\u0000';
+const REPLACEMENT = '\uFFFD';
+
+function withoutNul(text: string): string {
+  return text.includes(NUL) ? text.replaceAll(NUL, REPLACEMENT) : text;
+}
+
+/** Serialised fields with every U+0000 (in values and names, at any depth) as U+FFFD; untouched when there is none. */
+function fieldsWithoutNul(json: string): string {
+  if (!json.includes('\\u0000')) return json;
+  return JSON.stringify(JSON.parse(json, (_key, value: unknown) => (typeof value === 'string' ? withoutNul(value) : renamedWithoutNul(value))));
+}
+
+function renamedWithoutNul(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const names = Object.keys(value);
+  if (!names.some((name) => name.includes(NUL))) return value;
+  return Object.fromEntries(names.map((name) => [withoutNul(name), (value as Record<string, unknown>)[name]]));
 }
 
 function jsonReplacer(_key: string, value: unknown): unknown {

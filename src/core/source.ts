@@ -85,6 +85,8 @@ export interface SourceKind<C = unknown> {
   readonly sharedRuns?: boolean;
   /** Checks that need I/O (the file exists, a named column exists), before a run writes anything. */
   preflight?(config: C, ctx: PreflightContext): Promise<void>;
+  /** The local files a config reads (a file source's path, a SQLite URL), each with the field naming it. */
+  localPaths?(config: C): Array<{ field: string; path: string }>;
   /**
    * The records, one at a time or in chunks (an array, in order): a source that reads rows in
    * bulk yields whole chunks, so the ingest path takes no await per record. A source that prepares

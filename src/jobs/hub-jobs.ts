@@ -1,5 +1,6 @@
 import type PgBoss from 'pg-boss';
-import { InputError } from '../core/errors.js';
+import { errorMessage, InputError } from '../core/errors.js';
+import { failStaleRuns, STALE_AFTER_MS } from '../core/runs.js';
 import type { Hub } from '../hub.js';
 import type { Clock } from './clock.js';
 import { InProcessDispatcher, setHubDispatcher, type RunDispatcher } from './dispatcher.js';
@@ -33,15 +34,32 @@ export async function startHubJobs(hub: Hub, opts: HubJobsOptions = {}): Promise
     dispatcher = new InProcessDispatcher(hub);
   }
   setHubDispatcher(hub, dispatcher);
+  const swept = await failStaleRuns(hub.store.db);
+  if (swept > 0) hub.log.warn(`marked ${swept} run(s) failed: the processes running them stopped`);
+  const sweeper = sweepStaleRuns(hub);
   const scheduler = new Scheduler(hub.store.db, dispatcher, { log: hub.log, clock: opts.clock });
   await scheduler.start();
   return {
     dispatcher,
     scheduler,
     async stop() {
+      clearInterval(sweeper);
       await scheduler.stop();
       await dispatcher.close();
       await boss?.stop({ graceful: true, wait: true });
     },
   };
+}
+
+/**
+ * Runs whose process died (killed, crashed, a machine lost) are failed: those of this machine's
+ * dead processes at once, others once their heartbeat is stale. Runs of live processes, other
+ * workers included, keep beating and are left alone.
+ */
+function sweepStaleRuns(hub: Hub): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    failStaleRuns(hub.store.db).catch((err: unknown) => hub.log.warn('could not check for stopped runs', { error: errorMessage(err) }));
+  }, STALE_AFTER_MS);
+  timer.unref();
+  return timer;
 }

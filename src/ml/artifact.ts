@@ -78,7 +78,9 @@ export function checkOutputDir(dir: string): void {
  */
 export async function writeAtomically(dir: string, write: (staging: string) => Promise<void>): Promise<void> {
   checkOutputDir(dir);
-  const staging = `${dir.replace(/[\\/]+$/, '')}.partial-${process.pid}-${Date.now()}`;
+  const base = dir.replace(/[\\/]+$/, '');
+  removeAbandonedStaging(path.dirname(path.resolve(base)));
+  const staging = `${base}.partial-${process.pid}-${Date.now()}`;
   fs.mkdirSync(staging, { recursive: true });
   try {
     await write(staging);
@@ -88,6 +90,29 @@ export async function writeAtomically(dir: string, write: (staging: string) => P
   } catch (err) {
     fs.rmSync(staging, { recursive: true, force: true });
     throw err;
+  }
+}
+
+const STAGING_NAME = /\.partial-(\d+)-\d+$/;
+
+/**
+ * A training killed outright (SIGKILL, a crash) cannot remove its staging directory: the next
+ * write into the same folder removes those whose process no longer exists.
+ */
+function removeAbandonedStaging(parent: string): void {
+  if (!fs.existsSync(parent)) return;
+  for (const name of fs.readdirSync(parent)) {
+    const pid = STAGING_NAME.exec(name)?.[1];
+    if (pid !== undefined && Number(pid) !== process.pid && !processExists(Number(pid))) fs.rmSync(path.join(parent, name), { recursive: true, force: true });
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
   }
 }
 

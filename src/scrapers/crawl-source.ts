@@ -16,6 +16,7 @@ import { RobotsCache } from './robots-rules.js';
 import { readSitemaps } from './sitemap.js';
 import { normalizeUrl } from './url-normalize.js';
 import { UrlScope } from './url-scope.js';
+import { allowPrivateNetworks, hostsOf } from '../connectors/http/address-guard.js';
 
 /** The crawl's saved state: which run started it, whether it finished, and what it was crawling. */
 interface CrawlCheckpoint {
@@ -36,7 +37,14 @@ export async function* runCrawl(config: CrawlConfig, ctx: SourceContext): AsyncG
   const scope = new UrlScope({ startUrls: seeds, allHosts: config.allHosts, include: config.include, exclude: config.exclude });
   const frontier = new Frontier(ctx.store.db, ctx.store.dialect, ctx.source.id, { runId: ctx.runId, name: `${workerName}:${randomBytes(4).toString('hex')}` });
   const fetcher = new HttpFetcher(
-    { userAgent: config.userAgent, timeoutMs: config.timeoutMs, maxBytes: config.maxBytes, maxRedirects: config.maxRedirects },
+    {
+      userAgent: config.userAgent,
+      timeoutMs: config.timeoutMs,
+      maxBytes: config.maxBytes,
+      maxRedirects: config.maxRedirects,
+      // The start URLs are the config's own choice; hosts reached through links and redirects must not be internal.
+      guardExcept: allowPrivateNetworks() ? undefined : hostsOf(seeds),
+    },
     config.hostConcurrency ?? config.concurrency,
   );
   const loader: PageLoader = config.render

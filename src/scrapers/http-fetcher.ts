@@ -1,6 +1,7 @@
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Readable, Transform } from 'node:stream';
 import { Agent, request, type Dispatcher } from 'undici';
+import { guardedConnector, internalAddressRefusal } from '../connectors/http/address-guard.js';
 import { RemoteError } from '../core/errors.js';
 import { detectCharset, type PageHtml } from './charset.js';
 import { RequestDeadlines } from './request-deadlines.js';
@@ -13,6 +14,8 @@ export interface FetchSettings {
   timeoutMs: number;
   maxBytes: number;
   maxRedirects: number;
+  /** Refuse internal addresses except on these hosts (the crawl's start hosts); absent: no guard. */
+  guardExcept?: readonly string[];
 }
 
 /** What one URL answered, after following redirects. */
@@ -37,7 +40,8 @@ export class HttpFetcher implements PageLoader {
     private readonly settings: FetchSettings,
     connections: number,
   ) {
-    this.dispatcher = new Agent({ connections, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 120_000 });
+    const connect = settings.guardExcept ? guardedConnector({ trustedHosts: settings.guardExcept, connectTimeoutMs: settings.timeoutMs }) : undefined;
+    this.dispatcher = new Agent({ connections, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 120_000, connect });
   }
 
   /**
@@ -185,6 +189,8 @@ const PERMANENT_CODES = new Set(['ENOTFOUND', 'EAI_FAIL', 'ERR_INVALID_URL', 'UN
 /** Maps a network failure to a RemoteError saying what went wrong; TLS and DNS failures are not retried. */
 function networkError(err: unknown, url: string, signal?: AbortSignal): unknown {
   if (signal?.aborted) return signal.reason ?? err;
+  const refused = internalAddressRefusal(err);
+  if (refused) return new RemoteError(refused.message, { transient: false, cause: err });
   const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
   const code = e.code ?? e.cause?.code ?? '';
   const name = e.name === 'TimeoutError' ? 'timed out' : (e.cause?.message ?? e.message ?? String(err));

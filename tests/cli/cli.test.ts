@@ -54,7 +54,7 @@ describe.each(storeKinds)('trove CLI [%s]', (kind) => {
     const sources = await runCli(['sources', 'list', '--json', '--data-dir', dataDir], { env });
 
     expect(r.code).not.toBe(0);
-    expect(r.stderr.trim()).toBe(`trove: ${csv}: --key column "nope" does not exist (columns: id, body, sentiment)`);
+    expect(r.stderr.trim()).toBe(`trove: ${csv}: --key column "nope" does not exist (3 columns, header starts "id,body,sentiment")`);
     expect(JSON.parse(sources.stdout).map((s: { name: string }) => s.name)).toEqual(['reviews']);
   });
 

@@ -71,7 +71,9 @@ beforeAll(async () => {
   });
   process.env.KAGGLE_USERNAME = 'ana';
   process.env.KAGGLE_KEY = 'kaggle-key-123';
-  process.env.TROVE_TEST_HF_TOKEN = 'hf_token_456';
+  process.env.TROVE_SECRET_TEST_HF_TOKEN = 'hf_token_456';
+  // The fake Kaggle is a mirror (apiBase), which gets the credentials only when the operator lists them.
+  process.env.TROVE_SECRET_VARS = 'KAGGLE_USERNAME,KAGGLE_KEY';
 });
 afterAll(async () => {
   await fake.close();
@@ -187,7 +189,7 @@ describeEachStore('public datasets', (get) => {
 
   test('hf:OWNER/NAME pages through the datasets-server rows API with the token', async () => {
     const before = fake.requests.length;
-    const { name, run } = await importInput({ path: 'hf:stanfordnlp/imdb', text: 'text', apiBase: fake.base, tokenEnv: 'TROVE_TEST_HF_TOKEN' });
+    const { name, run } = await importInput({ path: 'hf:stanfordnlp/imdb', text: 'text', apiBase: fake.base, tokenEnv: 'TROVE_SECRET_TEST_HF_TOKEN' });
     expect(run).toMatchObject({ status: 'succeeded', inserted: 230 });
     const items = await itemsOf(name);
     expect(items[229]).toMatchObject({ key: '229', text: 'review 229', fields: { label: 1 } });

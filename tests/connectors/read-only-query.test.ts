@@ -60,7 +60,7 @@ describe('sql config', () => {
 
   test('needs exactly one of url and urlEnv', () => {
     expect(sqlConfigSchema.safeParse({ query: base.query, key: 'id' }).success).toBe(false);
-    expect(sqlConfigSchema.safeParse({ ...base, urlEnv: 'DB_URL' }).success).toBe(false);
-    expect(sqlConfigSchema.safeParse({ query: base.query, key: 'id', urlEnv: 'DB_URL' }).success).toBe(true);
+    expect(sqlConfigSchema.safeParse({ ...base, urlEnv: 'TROVE_SECRET_DB_URL' }).success).toBe(false);
+    expect(sqlConfigSchema.safeParse({ query: base.query, key: 'id', urlEnv: 'TROVE_SECRET_DB_URL' }).success).toBe(true);
   });
 });

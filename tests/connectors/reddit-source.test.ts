@@ -29,10 +29,10 @@ const listing = (children: unknown[], after: string | null) => ({ kind: 'Listing
 let fake: FakeServer;
 const tokenRequests: string[] = [];
 beforeAll(async () => {
-  process.env.TROVE_TEST_REDDIT_ID = 'client-id-1';
-  process.env.TROVE_TEST_REDDIT_SECRET = 'client-secret-2';
-  process.env.TROVE_TEST_REDDIT_USER = 'bot_user';
-  process.env.TROVE_TEST_REDDIT_PASS = 'bot-pass-3';
+  process.env.TROVE_SECRET_TEST_REDDIT_ID = 'client-id-1';
+  process.env.TROVE_SECRET_TEST_REDDIT_SECRET = 'client-secret-2';
+  process.env.TROVE_SECRET_TEST_REDDIT_USER = 'bot_user';
+  process.env.TROVE_SECRET_TEST_REDDIT_PASS = 'bot-pass-3';
   fake = await startFake(async (req, res, url) => {
     if (url.pathname === '/api/v1/access_token' && req.method === 'POST') {
       let body = '';
@@ -73,8 +73,8 @@ describeEachStore('reddit collector', (get) => {
     const parsed = hub.kinds.parseConfig('reddit', {
       kind: 'reddit',
       subreddit: 'datasets',
-      clientIdEnv: 'TROVE_TEST_REDDIT_ID',
-      clientSecretEnv: 'TROVE_TEST_REDDIT_SECRET',
+      clientIdEnv: 'TROVE_SECRET_TEST_REDDIT_ID',
+      clientSecretEnv: 'TROVE_SECRET_TEST_REDDIT_SECRET',
       userAgent: 'trove-tests/1.0 by u/tester',
       authBase: fake.base,
       apiBase: fake.base,
@@ -111,14 +111,14 @@ describeEachStore('reddit collector', (get) => {
   });
 
   test("a script app's password grant sends the account", async () => {
-    const { run } = await collect({ usernameEnv: 'TROVE_TEST_REDDIT_USER', passwordEnv: 'TROVE_TEST_REDDIT_PASS', maxItems: 1 });
+    const { run } = await collect({ usernameEnv: 'TROVE_SECRET_TEST_REDDIT_USER', passwordEnv: 'TROVE_SECRET_TEST_REDDIT_PASS', maxItems: 1 });
     expect(run.status).toBe('succeeded');
     expect(tokenRequests.at(-1)).toBe('grant_type=password&username=bot_user&password=bot-pass-3');
   });
 
   test('a refused client secret fails the run with one line that does not show it', async () => {
-    process.env.TROVE_TEST_REDDIT_BAD = 'bad-secret-999';
-    const { run } = await collect({ clientSecretEnv: 'TROVE_TEST_REDDIT_BAD' });
+    process.env.TROVE_SECRET_TEST_REDDIT_BAD = 'bad-secret-999';
+    const { run } = await collect({ clientSecretEnv: 'TROVE_SECRET_TEST_REDDIT_BAD' });
     expect(run.status).toBe('failed');
     expect(run.error).toBe(`reddit: the client id or secret was refused (POST ${fake.base}/api/v1/access_token: HTTP 401 Unauthorized)`);
     expect(JSON.stringify(run)).not.toContain('bad-secret-999');

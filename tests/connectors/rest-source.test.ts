@@ -11,10 +11,10 @@ let flakyRuns = 0;
 let fake: FakeServer;
 
 beforeAll(async () => {
-  process.env.TROVE_TEST_REST_TOKEN = TOKEN;
-  process.env.TROVE_TEST_REST_KEY = 'key-8812';
-  process.env.TROVE_TEST_REST_USER = 'ana';
-  process.env.TROVE_TEST_REST_PASS = 'pass-7733';
+  process.env.TROVE_SECRET_TEST_REST_TOKEN = TOKEN;
+  process.env.TROVE_SECRET_TEST_REST_KEY = 'key-8812';
+  process.env.TROVE_SECRET_TEST_REST_USER = 'ana';
+  process.env.TROVE_SECRET_TEST_REST_PASS = 'pass-7733';
   const flaky = new Map<string, number>();
   fake = await startFake((req, res, url) => {
     const auth = req.headers.authorization;
@@ -82,7 +82,7 @@ describeEachStore('rest collector', (get) => {
   test('cursor pagination with a bearer token: records from a dotted path, key and text columns', async () => {
     const { name, source } = await addRest({
       url: `${fake.base}/cursor`,
-      tokenEnv: 'TROVE_TEST_REST_TOKEN',
+      tokenEnv: 'TROVE_SECRET_TEST_REST_TOKEN',
       recordsPath: 'data.items',
       key: 'id',
       text: 'body',
@@ -98,7 +98,7 @@ describeEachStore('rest collector', (get) => {
     const { name, source } = await addRest({
       url: `${fake.base}/pages`,
       headerName: 'X-Api-Key',
-      headerEnv: 'TROVE_TEST_REST_KEY',
+      headerEnv: 'TROVE_SECRET_TEST_REST_KEY',
       key: 'id',
       pagination: { type: 'page', param: 'p' },
     });
@@ -109,8 +109,8 @@ describeEachStore('rest collector', (get) => {
   test('offset pagination with basic auth stops at a short page', async () => {
     const { name } = await addRest({
       url: `${fake.base}/offset`,
-      userEnv: 'TROVE_TEST_REST_USER',
-      passwordEnv: 'TROVE_TEST_REST_PASS',
+      userEnv: 'TROVE_SECRET_TEST_REST_USER',
+      passwordEnv: 'TROVE_SECRET_TEST_REST_PASS',
       recordsPath: 'results',
       key: 'id',
       pagination: { type: 'offset', limit: 4 },
@@ -133,7 +133,7 @@ describeEachStore('rest collector', (get) => {
   test('a run that fails on a page keeps the pages before it and resumes at that page', async () => {
     const { name, source } = await addRest({
       url: `${fake.base}/cursor`,
-      tokenEnv: 'TROVE_TEST_REST_TOKEN',
+      tokenEnv: 'TROVE_SECRET_TEST_REST_TOKEN',
       recordsPath: 'data.items',
       key: 'id',
       pagination: { type: 'cursor', param: 'cursor', field: 'meta.next_cursor' },
@@ -158,8 +158,8 @@ describeEachStore('rest collector', (get) => {
   });
 
   test('a refused token fails with one line that does not show it', async () => {
-    process.env.TROVE_TEST_REST_BAD = 'wrong-token-0001';
-    const { name } = await addRest({ url: `${fake.base}/cursor`, tokenEnv: 'TROVE_TEST_REST_BAD', recordsPath: 'data.items', key: 'id' });
+    process.env.TROVE_SECRET_TEST_REST_BAD = 'wrong-token-0001';
+    const { name } = await addRest({ url: `${fake.base}/cursor`, tokenEnv: 'TROVE_SECRET_TEST_REST_BAD', recordsPath: 'data.items', key: 'id' });
     const run = await runSource(get().hub, name);
     expect(run.error).toBe(`GET ${fake.base}/cursor: HTTP 401 Unauthorized`);
     expect(JSON.stringify(run)).not.toContain('wrong-token-0001');

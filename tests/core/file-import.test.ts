@@ -177,7 +177,7 @@ describeEachStore('file import', (get) => {
     const kind = get().hub.kinds.get('file');
 
     await expect(kind.preflight!({ path: file, key: 'nope' }, { log: get().hub.log })).rejects.toThrow(
-      new InputError(`${file}: --key column "nope" does not exist (columns: id, text)`),
+      new InputError(`${file}: --key column "nope" does not exist (2 columns, header starts "id,text")`),
     );
     await expect(kind.preflight!({ path: file, label: 'lbl' }, { log: get().hub.log })).rejects.toThrow(/--label column "lbl"/);
   });

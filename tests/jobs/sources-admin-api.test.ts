@@ -4,7 +4,12 @@ import { addRunError, queueRun } from '../../src/core/runs.js';
 import { hubDispatcher } from '../../src/jobs/dispatcher.js';
 import { createToken, createUser } from '../../src/labeling/users.js';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
-import { describeEachStore } from '../helpers/stores.js';
+import { describeEachStore, tempDir } from '../helpers/stores.js';
+
+// Sources made over the API read local files only under the operator's import roots.
+const importRoot = tempDir('trove-import-root-');
+process.env.TROVE_IMPORT_ROOTS = importRoot;
+afterAll(() => fs.rmSync(importRoot, { recursive: true, force: true }));
 
 describeEachStore('sources admin API', (get) => {
   let server: RunningServer;
@@ -13,12 +18,12 @@ describeEachStore('sources admin API', (get) => {
   let csv: string;
 
   beforeAll(async () => {
-    const { hub, dataDir } = get();
+    const { hub } = get();
     await createUser(hub.store.db, { name: 'boss', role: 'manager', password: 'a-long-password' });
     await createUser(hub.store.db, { name: 'ann', role: 'annotator', password: 'a-long-password' });
     manager = { authorization: `Bearer ${await createToken(hub.store.db, 'boss')}`, 'content-type': 'application/json' };
     annotator = { authorization: `Bearer ${await createToken(hub.store.db, 'ann')}`, 'content-type': 'application/json' };
-    csv = path.join(dataDir, 'rows.csv');
+    csv = path.join(importRoot, 'rows.csv');
     fs.writeFileSync(csv, 'id,text\n1,one\n2,two\n3,three\n');
     server = await startServer(hub, 0, '127.0.0.1');
   });

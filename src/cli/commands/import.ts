@@ -4,7 +4,7 @@ import { parseDatasetRef } from '../../connectors/file/dataset-ref.js';
 import { ConflictError } from '../../core/errors.js';
 import { createSource, findSource, updateSource } from '../../core/sources.js';
 import { runSource, type Hub } from '../../hub.js';
-import { output, withHub } from '../context.js';
+import { output, parseIntOption, withHub } from '../context.js';
 import { progressReporter } from '../progress-bar.js';
 import { describeRun } from '../run-output.js';
 import { runUntilInterrupted } from '../interrupt.js';
@@ -22,6 +22,7 @@ interface ImportFlags {
   tokenEnv?: string;
   redact?: string;
   licence?: string;
+  maxRecordBytes?: number;
 }
 
 /** Local paths are stored absolute; URLs and kaggle:/hf: references as given. */
@@ -47,6 +48,7 @@ async function importFile(hub: Hub, file: string, flags: ImportFlags) {
       tokenEnv: flags.tokenEnv,
       redact: flags.redact?.split(',').map((k) => k.trim()),
       licence: flags.licence,
+      maxRecordBytes: flags.maxRecordBytes,
     },
     'import',
   ) as Record<string, unknown>;
@@ -80,6 +82,7 @@ export function registerImportCommand(program: Command): void {
     .option('--token-env <var>', 'Hugging Face: environment variable holding the token (default HF_TOKEN)')
     .option('--redact <kinds>', 'replace PII before storing: email,phone,ip,card')
     .option('--licence <note>', "the dataset's terms or licence, kept with the source")
+    .option('--max-record-bytes <n>', 'the longest record (CSV record, JSON or ARFF line) to read (default 64 MiB)', parseIntOption('--max-record-bytes'))
     .action(async (file: string, flags: ImportFlags, cmd: Command) => {
       const run = await withHub(cmd, (hub) => importFile(hub, file, flags));
       output(cmd, run, () => describeRun(run));

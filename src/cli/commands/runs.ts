@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { getRun, listRunErrors, listRuns, requestCancel } from '../../core/runs.js';
+import { failStaleRuns, getRun, listRunErrors, listRuns, requestCancel } from '../../core/runs.js';
 import { getSource } from '../../core/sources.js';
 import { output, parseIntOption, withHub } from '../context.js';
 import { describeRun, runsTable } from '../run-output.js';
@@ -15,6 +15,8 @@ export function registerRunsCommands(program: Command): void {
     .action(async (flags: { source?: string; limit: number }, cmd: Command) => {
       const list = await withHub(cmd, async (hub) => {
         const sourceId = flags.source ? (await getSource(hub.store.db, flags.source)).id : undefined;
+        // A run whose process was killed shows as failed, not running, before anything starts again.
+        await failStaleRuns(hub.store.db, sourceId);
         return listRuns(hub.store.db, { sourceId, limit: flags.limit });
       });
       output(cmd, list, () => (list.length ? runsTable(list) : 'no runs yet'));
@@ -25,7 +27,10 @@ export function registerRunsCommands(program: Command): void {
     .description('show a run: status, counts, progress and its errors')
     .argument('<id>', 'run id', parseIntOption('run id'))
     .action(async (id: number, _flags: unknown, cmd: Command) => {
-      const result = await withHub(cmd, async (hub) => ({ ...(await getRun(hub.store.db, id)), errors: await listRunErrors(hub.store.db, id) }));
+      const result = await withHub(cmd, async (hub) => {
+        await failStaleRuns(hub.store.db, (await getRun(hub.store.db, id)).sourceId);
+        return { ...(await getRun(hub.store.db, id)), errors: await listRunErrors(hub.store.db, id) };
+      });
       output(cmd, result, () => describeRun(result, result.errors));
     });
 

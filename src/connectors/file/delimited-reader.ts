@@ -1,6 +1,8 @@
 import { parse, CsvError } from 'csv-parse';
 import type { Readable } from 'node:stream';
 import { InputError } from '../../core/errors.js';
+import { quotePrefix } from './content-quote.js';
+import { formatBytes } from './open-input.js';
 import { readableChunks } from './readable-chunks.js';
 import { cellValue } from './tabular-value.js';
 
@@ -41,6 +43,8 @@ export interface DelimitedOptions {
   file: string;
   delimiter: string;
   trackLines: boolean;
+  /** The longest record, in characters (the parser's own buffers stop there). */
+  maxRecordBytes?: number;
 }
 
 /**
@@ -57,6 +61,7 @@ export async function* readDelimitedCells(stream: Readable, opts: DelimitedOptio
       skip_empty_lines: true,
       relax_column_count: false,
       info: opts.trackLines,
+      max_record_size: opts.maxRecordBytes,
     }),
   );
   let parsedRecords = 0;
@@ -84,7 +89,8 @@ export async function* readDelimitedCells(stream: Readable, opts: DelimitedOptio
   } catch (err) {
     if (err instanceof CsvError) {
       const line = (err as CsvError & { lines?: number }).lines;
-      throw new InputError(`${opts.file}:${line ?? '?'}: ${describeCsvError(err)}`);
+      const reason = err.code === 'CSV_MAX_RECORD_SIZE' ? `a record is longer than ${formatBytes(opts.maxRecordBytes ?? 0)} (maxRecordBytes)` : describeCsvError(err);
+      throw new InputError(`${opts.file}:${line ?? '?'}: ${reason}`);
     }
     if (err instanceof Error && 'code' in err && err.code === 'Z_DATA_ERROR') {
       throw new InputError(`${opts.file}: corrupt gzip data (${err.message})`);
@@ -100,11 +106,18 @@ function rowValues(columns: readonly string[], record: string[]): Record<string,
 }
 
 /** Reads only the header row. */
-export async function readHeader(stream: Readable, opts: { file: string; delimiter: string }): Promise<string[]> {
-  const parser = stream.pipe(parse({ delimiter: opts.delimiter, bom: true, skip_empty_lines: true, to_line: 1 }));
-  for await (const record of parser as AsyncIterable<string[]>) {
-    stream.destroy();
-    return checkHeader(record, opts.file);
+export async function readHeader(stream: Readable, opts: { file: string; delimiter: string; maxRecordBytes: number }): Promise<string[]> {
+  const parser = stream.pipe(parse({ delimiter: opts.delimiter, bom: true, skip_empty_lines: true, to_line: 1, max_record_size: opts.maxRecordBytes }));
+  stream.on('error', (err) => parser.destroy(err));
+  try {
+    for await (const record of parser as AsyncIterable<string[]>) {
+      stream.destroy();
+      return checkHeader(record, opts.file);
+    }
+  } catch (err) {
+    if (err instanceof CsvError && err.code === 'CSV_MAX_RECORD_SIZE') throw new InputError(`${opts.file}:1: the header is longer than ${formatBytes(opts.maxRecordBytes)} (maxRecordBytes)`);
+    if (err instanceof CsvError) throw new InputError(`${opts.file}:1: ${describeCsvError(err)}`);
+    throw err;
   }
   throw new InputError(`${opts.file}: the file is empty (no header row)`);
 }
@@ -120,7 +133,7 @@ function checkHeader(record: string[], file: string): string[] {
   const seen = new Set<string>();
   for (const name of record) {
     if (name === '') throw new InputError(`${file}:1: the header has an empty column name`);
-    if (seen.has(name)) throw new InputError(`${file}:1: the header names column "${name}" twice`);
+    if (seen.has(name)) throw new InputError(`${file}:1: the header names column ${quotePrefix(name)} twice`);
     seen.add(name);
   }
   return record;

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { SourceContext } from '../../core/source.js';
-import { readSecretEnv } from '../env-secret.js';
+import { readServiceCredential } from '../env-secret.js';
+import { checkLocalPath } from '../local-paths.js';
 import { downloadToFile } from '../http/download.js';
 import { HttpClient } from '../http/http-client.js';
 import { DEFAULT_USER_AGENT } from '../source-options.js';
@@ -40,7 +41,7 @@ export async function fetchInput(ref: DatasetRef, opts: FetchOptions, ctx: Pick<
     let name: string;
     let label: string;
     if (ref.type === 'local') {
-      file = ref.path;
+      file = checkLocalPath(ref.path, 'path');
       name = ref.path;
       label = ref.path;
     } else {
@@ -69,8 +70,9 @@ export async function fetchInput(ref: DatasetRef, opts: FetchOptions, ctx: Pick<
 
 function downloadRequest(ref: Exclude<DatasetRef, { type: 'hf' | 'local' }>, opts: FetchOptions): { url: string; headers: Record<string, string> } {
   if (ref.type === 'kaggle') {
-    const user = readSecretEnv('KAGGLE_USERNAME', 'kaggle');
-    const key = readSecretEnv('KAGGLE_KEY', 'kaggle');
+    const toKaggle = opts.apiBase === undefined;
+    const user = readServiceCredential('KAGGLE_USERNAME', 'kaggle', toKaggle);
+    const key = readServiceCredential('KAGGLE_KEY', 'kaggle', toKaggle);
     const base = (opts.apiBase ?? KAGGLE_API).replace(/\/$/, '');
     return {
       url: `${base}/datasets/download/${encodeURIComponent(ref.owner)}/${encodeURIComponent(ref.dataset)}`,

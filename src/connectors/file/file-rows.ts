@@ -7,6 +7,9 @@ import { openLocalInput } from './open-input.js';
 import { recordFromExport } from './trove-export.js';
 
 export const FILE_FORMATS = ['csv', 'tsv', 'jsonl', 'parquet', 'arff'] as const;
+
+/** The longest record (a CSV record, a JSON line, an ARFF line) an import reads, unless its config says otherwise. */
+export const DEFAULT_MAX_RECORD_BYTES = 64 << 20;
 export type FileFormat = (typeof FILE_FORMATS)[number];
 
 /** How rows of a file become records: the named key and text columns, or a Trove export restored. */
@@ -27,18 +30,26 @@ export async function* oneRowChunks(rows: AsyncIterable<TabularRow>): AsyncGener
   for await (const row of rows) yield [row];
 }
 
-export function readRows(file: string, format: FileFormat, label: string, opts: { trackLines: boolean; onBytes?: (n: number) => void }): AsyncGenerator<TabularRow[]> {
+export interface ReadOptions {
+  trackLines: boolean;
+  onBytes?: (n: number) => void;
+  maxRecordBytes?: number;
+}
+
+export function readRows(file: string, format: FileFormat, label: string, opts: ReadOptions): AsyncGenerator<TabularRow[]> {
   if (format === 'parquet') return oneRowChunks(readParquetLazily(file));
+  const maxRecordBytes = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  if (format === 'jsonl') return oneRowChunks(readJsonl(openLocalInput(file, opts.onBytes, maxRecordBytes).stream, { file: label }));
+  if (format === 'arff') return oneRowChunks(readArff(openLocalInput(file, opts.onBytes, maxRecordBytes).stream, { file: label }));
+  // The CSV parser bounds its own record buffer and knows the record's line.
   const input = openLocalInput(file, opts.onBytes);
-  if (format === 'jsonl') return oneRowChunks(readJsonl(input.stream, { file: label }));
-  if (format === 'arff') return oneRowChunks(readArff(input.stream, { file: label }));
-  return readDelimited(input.stream, { file: label, delimiter: format === 'tsv' ? '\t' : ',', trackLines: opts.trackLines });
+  return readDelimited(input.stream, { file: label, delimiter: format === 'tsv' ? '\t' : ',', trackLines: opts.trackLines, maxRecordBytes });
 }
 
 /** A CSV or TSV file's records as cells, for readers that serialise them themselves. */
-export function readCells(file: string, format: 'csv' | 'tsv', label: string, opts: { trackLines: boolean; onBytes?: (n: number) => void }): AsyncGenerator<CellChunk> {
+export function readCells(file: string, format: 'csv' | 'tsv', label: string, opts: ReadOptions): AsyncGenerator<CellChunk> {
   const input = openLocalInput(file, opts.onBytes);
-  return readDelimitedCells(input.stream, { file: label, delimiter: format === 'tsv' ? '\t' : ',', trackLines: opts.trackLines });
+  return readDelimitedCells(input.stream, { file: label, delimiter: format === 'tsv' ? '\t' : ',', trackLines: opts.trackLines, maxRecordBytes: opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES });
 }
 
 /**

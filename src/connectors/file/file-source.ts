@@ -3,12 +3,14 @@ import { z } from 'zod';
 import { InputError } from '../../core/errors.js';
 import type { PreparedRecords } from '../../core/prepare-item.js';
 import type { RecordInput, SourceContext, SourceKind } from '../../core/source.js';
+import { checkLocalPath } from '../local-paths.js';
 import { envName, sourceOptionsShape } from '../source-options.js';
 import { arffColumns } from './arff-reader.js';
+import { headerPrefix, quotePrefix } from './content-quote.js';
 import { parseDatasetRef, refFileName } from './dataset-ref.js';
 import { readHeader, type TabularRow } from './delimited-reader.js';
 import { fetchInput } from './fetch-input.js';
-import { FILE_FORMATS, oneRowChunks, readRows, recordsOf, RowsError, type FileFormat, type RowMapping } from './file-rows.js';
+import { DEFAULT_MAX_RECORD_BYTES, FILE_FORMATS, oneRowChunks, readRows, recordsOf, RowsError, type FileFormat, type RowMapping } from './file-rows.js';
 import { readHfRows } from './hf-rows.js';
 import { formatFromPath, openLocalInput } from './open-input.js';
 import { prepareOnThread } from './prepare-thread.js';
@@ -41,6 +43,8 @@ export const fileConfigSchema = z
     /** Kaggle or Hugging Face API base URL (mirrors, tests). */
     apiBase: z.url({ protocol: /^https?$/ }).optional(),
     tokenEnv: envName.optional(),
+    /** The longest record (a CSV record, a JSON or ARFF line) read; a longer one stops the import with its file and line. */
+    maxRecordBytes: z.number().int().positive().optional(),
     ...sourceOptionsShape,
   })
   .strict();
@@ -55,16 +59,16 @@ export function resolveFormat(config: FileConfig, name: string | undefined = ref
   throw new InputError(`${name ?? config.path}: cannot tell the format from the file name; give --format (${FILE_FORMATS.join('|')})`);
 }
 
-async function columnsOf(file: string, format: FileFormat, label: string): Promise<string[]> {
+async function columnsOf(file: string, format: FileFormat, label: string, maxRecordBytes = DEFAULT_MAX_RECORD_BYTES): Promise<string[]> {
   if (format === 'parquet') return (await import('./parquet-reader.js')).parquetColumns(file);
-  if (format === 'arff') return arffColumns(openLocalInput(file).stream, label);
+  if (format === 'arff') return arffColumns(openLocalInput(file, undefined, maxRecordBytes).stream, label);
   if (format === 'jsonl') {
-    const rows = readRows(file, format, label, { trackLines: false });
+    const rows = readRows(file, format, label, { trackLines: false, maxRecordBytes });
     const first = await rows.next();
     await rows.return(undefined);
     return first.done ? [] : Object.keys(first.value[0].values);
   }
-  return readHeader(openLocalInput(file).stream, { file: label, delimiter: format === 'tsv' ? '\t' : ',' });
+  return readHeader(openLocalInput(file).stream, { file: label, delimiter: format === 'tsv' ? '\t' : ',', maxRecordBytes });
 }
 
 /** Checks that the named key, text and label columns exist before anything is written. */
@@ -72,16 +76,23 @@ function checkNamedColumns(config: FileConfig, columns: string[], label: string)
   for (const flag of ['key', 'text', 'label'] as const) {
     const column = config[flag];
     if (column !== undefined && !columns.includes(column)) {
-      throw new InputError(`${label}: --${flag} column "${column}" does not exist (columns: ${columns.join(', ')})`);
+      throw new InputError(`${label}: --${flag} column ${quotePrefix(column)} does not exist (${headerPrefix(columns)})`);
     }
   }
 }
 
 async function preflight(config: FileConfig): Promise<void> {
   const ref = parseDatasetRef(config.path);
-  if (ref.type !== 'local' || ref.path.endsWith('.zip') || (config.key ?? config.text ?? config.label) === undefined) return;
+  if (ref.type !== 'local') return;
+  const file = checkLocalPath(ref.path, 'path');
+  if (ref.path.endsWith('.zip') || (config.key ?? config.text ?? config.label) === undefined) return;
   const format = resolveFormat(config);
-  checkNamedColumns(config, await columnsOf(ref.path, format, ref.path), ref.path);
+  checkNamedColumns(config, await columnsOf(file, format, ref.path, config.maxRecordBytes), ref.path);
+}
+
+function localPaths(config: FileConfig): Array<{ field: string; path: string }> {
+  const ref = parseDatasetRef(config.path);
+  return ref.type === 'local' ? [{ field: 'path', path: ref.path }] : [];
 }
 
 /** Rows to records, a chunk at a time; a Trove export (and nothing named otherwise) comes back as the items it holds. */
@@ -111,7 +122,7 @@ async function* toRecords(chunks: AsyncIterable<TabularRow[]>, mapping: RowMappi
 async function* preparedOnThread(file: string, format: FileFormat, label: string, config: FileConfig, mapping: RowMapping, ctx: SourceContext) {
   const totalBytes = fs.statSync(file).size;
   let done = 0;
-  const batches = prepareOnThread({ file, format, label, mapping, trackLines: config.key === undefined, redact: config.redact ?? [] });
+  const batches = prepareOnThread({ file, format, label, mapping, trackLines: config.key === undefined, redact: config.redact ?? [], maxRecordBytes: config.maxRecordBytes });
   for await (const { records, bytes } of batches) {
     if (ctx.signal.aborted) return;
     yield records;
@@ -137,7 +148,7 @@ async function* runFile(config: FileConfig, ctx: SourceContext): AsyncGenerator<
   const input = await fetchInput(ref, { entry: config.entry, apiBase: config.apiBase, userAgent: config.userAgent }, ctx);
   try {
     const format = resolveFormat(config, input.name);
-    const columns = await columnsOf(input.file, format, input.label);
+    const columns = await columnsOf(input.file, format, input.label, config.maxRecordBytes);
     checkNamedColumns(config, columns, input.label);
     const mapping = rowMapping(config, columns);
     const totalBytes = fs.statSync(input.file).size;
@@ -148,6 +159,7 @@ async function* runFile(config: FileConfig, ctx: SourceContext): AsyncGenerator<
     let bytes = 0;
     const rows = readRows(input.file, format, input.label, {
       trackLines: config.key === undefined,
+      maxRecordBytes: config.maxRecordBytes,
       onBytes: (n) => {
         bytes += n;
         if (bytes % (1 << 20) < n) ctx.progress({ bytes, totalBytes });
@@ -165,5 +177,6 @@ export const fileSource: SourceKind<FileConfig> = {
   description: 'a dataset file (CSV, TSV, JSONL, Parquet, ARFF; gzip, zip) from a path, URL, Kaggle or Hugging Face',
   configSchema: fileConfigSchema,
   preflight,
+  localPaths,
   run: runFile,
 };

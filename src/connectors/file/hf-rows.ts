@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { InputError, RemoteError } from '../../core/errors.js';
 import type { SourceContext } from '../../core/source.js';
-import { optionalSecretEnv } from '../env-secret.js';
+import { readSecretEnv, readServiceCredential } from '../env-secret.js';
 import { HttpClient } from '../http/http-client.js';
 import { DEFAULT_USER_AGENT } from '../source-options.js';
 import type { TabularRow } from './delimited-reader.js';
@@ -44,7 +44,11 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
  * first config and its "train" split.
  */
 export async function* readHfRows(opts: HfOptions, ctx: SourceContext): AsyncGenerator<TabularRow> {
-  const token = optionalSecretEnv(opts.tokenEnv ?? (process.env.HF_TOKEN ? 'HF_TOKEN' : undefined), 'tokenEnv');
+  const token = opts.tokenEnv
+    ? readSecretEnv(opts.tokenEnv, 'tokenEnv')
+    : process.env.HF_TOKEN
+      ? readServiceCredential('HF_TOKEN', 'HF_TOKEN', opts.apiBase === undefined)
+      : undefined;
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   const client = new HttpClient({ userAgent: opts.userAgent ?? DEFAULT_USER_AGENT, signal: ctx.signal, log: ctx.log });
   const base = (opts.apiBase ?? HF_DATASETS_SERVER).replace(/\/$/, '');

@@ -12,8 +12,23 @@ export interface OpenedInput {
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 
-/** Opens a local file for streaming, gunzipping it when it is gzip-compressed (by content, not name). */
-export function openLocalInput(path: string, onBytes?: (bytes: number) => void): OpenedInput {
+/** A line of the (decompressed) input is longer than the record size limit; the reader names its line. */
+export class LineTooLongError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`a line is longer than ${formatBytes(maxBytes)} (maxRecordBytes)`);
+  }
+}
+
+export function formatBytes(n: number): string {
+  return n % (1 << 20) === 0 ? `${n / (1 << 20)} MiB` : `${n} bytes`;
+}
+
+/**
+ * Opens a local file for streaming, gunzipping it when it is gzip-compressed (by content, not name).
+ * With `maxLineBytes`, a line longer than that fails the stream as soon as it is seen, so a small
+ * compressed file holding one endless line is refused at flat memory.
+ */
+export function openLocalInput(path: string, onBytes?: (bytes: number) => void, maxLineBytes?: number): OpenedInput {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(path);
@@ -24,9 +39,24 @@ export function openLocalInput(path: string, onBytes?: (bytes: number) => void):
   const gzip = hasGzipMagic(path);
   const raw = fs.createReadStream(path, { highWaterMark: 256 * 1024 });
   const counted = onBytes ? raw.pipe(countBytes(onBytes)) : raw;
-  const stream = gzip ? counted.pipe(zlib.createGunzip()) : counted;
-  if (gzip) raw.on('error', (err) => stream.destroy(err));
+  const decoded = gzip ? counted.pipe(zlib.createGunzip()) : counted;
+  if (gzip) raw.on('error', (err) => decoded.destroy(err));
+  const stream = maxLineBytes === undefined ? decoded : decoded.pipe(lineLengthLimit(maxLineBytes));
+  if (stream !== decoded) decoded.on('error', (err: Error) => stream.destroy(err));
   return { stream, totalBytes: stat.size, gzip };
+}
+
+/** Fails when a line grows past `maxBytes`; one lastIndexOf per chunk, so it costs nothing on ordinary files. */
+function lineLengthLimit(maxBytes: number): Transform {
+  let sinceNewline = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      const last = chunk.lastIndexOf(0x0a);
+      sinceNewline = last === -1 ? sinceNewline + chunk.length : chunk.length - last - 1;
+      if (sinceNewline > maxBytes) return done(new LineTooLongError(maxBytes));
+      done(null, chunk);
+    },
+  });
 }
 
 function hasGzipMagic(path: string): boolean {

@@ -12,6 +12,7 @@ export interface PrepareJob {
   trackLines: boolean;
   /** The source's redaction, applied before hashing as the ingest path would. */
   redact: PiiKind[];
+  maxRecordBytes?: number;
 }
 
 export type PrepareMessage =

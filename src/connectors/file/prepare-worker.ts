@@ -97,7 +97,7 @@ function takeRedactionCounts(): Record<PiiKind, number> {
 }
 
 async function prepareAll(): Promise<void> {
-  const opts = { trackLines: job.trackLines, onBytes: (n: number) => (bytes += n) };
+  const opts = { trackLines: job.trackLines, onBytes: (n: number) => (bytes += n), maxRecordBytes: job.maxRecordBytes };
   if ((job.format === 'csv' || job.format === 'tsv') && !redactor) {
     for await (const chunk of readCells(job.file, job.format, job.label, opts)) {
       appendCells(chunk);

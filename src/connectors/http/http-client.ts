@@ -1,7 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { RemoteError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { silentLogger } from '../../core/log.js';
+import { guardedConnector, internalAddressRefusal } from './address-guard.js';
+
 
 export interface HttpClientOptions {
   userAgent: string;
@@ -15,6 +18,11 @@ export interface HttpClientOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
   log?: Logger;
+  /**
+   * Refuse internal addresses (see address-guard.ts) on every host but these, redirects included:
+   * for clients that follow URLs third-party content supplies.
+   */
+  guardExcept?: readonly string[];
 }
 
 export interface RequestInit {
@@ -63,9 +71,11 @@ export function requestedWaitMs(headers: Headers, now = Date.now()): number | un
 export class HttpClient {
   private nextSlot = 0;
   private readonly log: Logger;
+  private readonly dispatcher: Agent | undefined;
 
   constructor(private readonly opts: HttpClientOptions) {
     this.log = opts.log ?? silentLogger;
+    this.dispatcher = opts.guardExcept ? new Agent({ connect: guardedConnector({ trustedHosts: opts.guardExcept }) }) : undefined;
   }
 
   async request(url: string | URL, init: RequestInit = {}): Promise<Response> {
@@ -76,15 +86,13 @@ export class HttpClient {
       await this.waitForSlot();
       let response: Response;
       try {
-        response = await fetch(url, {
-          method,
-          headers: { 'user-agent': this.opts.userAgent, ...init.headers },
-          body: init.body,
-          redirect: 'follow',
-          signal: this.requestSignal(),
-        });
+        const request = { method, headers: { 'user-agent': this.opts.userAgent, ...init.headers }, body: init.body, redirect: 'follow' as const, signal: this.requestSignal() };
+        // undici's own fetch goes with its own dispatcher (the guard); Node's bundled one otherwise.
+        response = this.dispatcher ? ((await undiciFetch(url, { ...request, dispatcher: this.dispatcher })) as unknown as Response) : await fetch(url, request);
       } catch (err) {
         if (this.opts.signal?.aborted) throw this.opts.signal.reason;
+        const refused = internalAddressRefusal(err);
+        if (refused) throw new RemoteError(`${where}: ${refused.message}`, { cause: err });
         const reason = networkReason(err);
         if (attempt >= retries) throw new RemoteError(`${where}: ${reason}`, { transient: true, cause: err });
         await this.backoff(attempt, undefined, where, reason);

@@ -3,6 +3,7 @@ import { RemoteError } from '../../core/errors.js';
 import { processSecrets } from '../../core/log.js';
 import type { RecordInput, SourceContext, SourceKind } from '../../core/source.js';
 import { readSecretEnv } from '../env-secret.js';
+import { allowPrivateNetworks, hostsOf } from '../http/address-guard.js';
 import { HttpClient, describeUrl } from '../http/http-client.js';
 import { getPath } from '../json-path.js';
 import { DEFAULT_USER_AGENT, envName, sourceOptionsShape } from '../source-options.js';
@@ -144,6 +145,8 @@ async function* fetchPages(config: RestConfig, ctx: SourceContext): AsyncGenerat
     requestsPerSecond: config.requestsPerSecond,
     signal: ctx.signal,
     log: ctx.log,
+    // Next-page links and redirects come from the API's answers: only the configured host may be internal.
+    guardExcept: allowPrivateNetworks() ? undefined : hostsOf([config.url]),
   });
   const saved = await ctx.checkpoint.load<RestCheckpoint>();
   let url: string | undefined = saved?.url ?? firstUrl(config);

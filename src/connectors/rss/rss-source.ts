@@ -3,6 +3,7 @@ import { errorMessage, RemoteError } from '../../core/errors.js';
 import type { RecordInput, SourceContext } from '../../core/source.js';
 import { detectCharset, decodeBody } from '../../scrapers/charset.js';
 import { extractPage, parseHtml } from '../../scrapers/extract/page-extractor.js';
+import { allowPrivateNetworks, hostsOf } from '../http/address-guard.js';
 import { HttpClient, describeUrl } from '../http/http-client.js';
 import { DEFAULT_USER_AGENT } from '../source-options.js';
 import type { RssConfig } from './rss-config.js';
@@ -50,8 +51,9 @@ class ArticleFetcher {
     private readonly userAgent: string,
     perSecond: number,
     private readonly ctx: SourceContext,
+    guardExcept: readonly string[] | undefined,
   ) {
-    this.client = new HttpClient({ userAgent, requestsPerSecond: perSecond, retries: 2, signal: ctx.signal, log: ctx.log });
+    this.client = new HttpClient({ userAgent, requestsPerSecond: perSecond, retries: 2, signal: ctx.signal, log: ctx.log, guardExcept });
   }
 
   async fetch(link: string): Promise<{ text: string; title: string | null; html: string } | { refused: string }> {
@@ -94,13 +96,15 @@ class ArticleFetcher {
 /** One read of the feed (src/connectors/rss/rss-kind.ts loads this module only when a feed is read). */
 export async function* readFeed(config: RssConfig, ctx: SourceContext): AsyncGenerator<RecordInput> {
   const userAgent = config.userAgent ?? DEFAULT_USER_AGENT;
-  const client = new HttpClient({ userAgent, signal: ctx.signal, log: ctx.log });
+  // The feed's own host is the config's choice; hosts its entries or redirects lead to must not be internal.
+  const guardExcept = allowPrivateNetworks() ? undefined : hostsOf([config.url]);
+  const client = new HttpClient({ userAgent, signal: ctx.signal, log: ctx.log, guardExcept });
   const where = describeUrl(config.url);
   const response = await client.request(config.url, { headers: { accept: 'application/rss+xml, application/atom+xml, application/xml, text/xml' } });
   const body = Buffer.from(await response.arrayBuffer());
   const { parseFeed } = await import('./feed-parser.js');
   const feed = parseFeed(decodeBody(body, detectCharset(response.headers.get('content-type') ?? undefined, body)), where);
-  const articles = config.fetchArticles ? new ArticleFetcher(userAgent, config.articlesPerSecond, ctx) : undefined;
+  const articles = config.fetchArticles ? new ArticleFetcher(userAgent, config.articlesPerSecond, ctx, guardExcept) : undefined;
   let done = 0;
   for (const entry of feed.entries) {
     if (ctx.signal.aborted) return;

@@ -7,6 +7,8 @@ interface Word {
   offset: number;
   /** The next significant character after the word, to tell `insert(` (a function) from INSERT. */
   next: string;
+  /** A quoted identifier ("name", `name`, [name]): never a keyword, but still a function's name. */
+  quoted: boolean;
 }
 
 interface Scan {
@@ -20,6 +22,24 @@ interface Scan {
 // What could make a SELECT or WITH write or lock: data-modifying CTEs, SELECT … INTO, row locks.
 // Anything else the engine would do is stopped by the read-only transaction.
 const WRITING_WORDS = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE', 'INTO', 'LOCK', 'SHARE']);
+
+// Functions that leave the transaction (a second connection, another backend), run SQL or a
+// program from a string, change the session's limits, or read and write the server's files.
+// Refused wherever the name appears, quoted or not, whatever follows it (a comment may stand
+// between a name and its parenthesis).
+const FORBIDDEN_FUNCTIONS = new Set([
+  'PG_READ_FILE', 'PG_READ_BINARY_FILE', 'PG_LS_DIR', 'PG_STAT_FILE', 'PG_FILE_WRITE', 'PG_FILE_RENAME', 'PG_FILE_UNLINK',
+  'PG_LOGDIR_LS', 'PG_LS_LOGDIR', 'PG_LS_WALDIR', 'PG_LS_TMPDIR', 'PG_LS_ARCHIVE_STATUSDIR', 'PG_TERMINATE_BACKEND',
+  'PG_CANCEL_BACKEND', 'PG_RELOAD_CONF', 'PG_ROTATE_LOGFILE', 'SET_CONFIG', 'QUERY_TO_XML', 'QUERY_TO_XMLSCHEMA',
+  'QUERY_TO_XML_AND_XMLSCHEMA', 'CURSOR_TO_XML', 'CURSOR_TO_XMLSCHEMA', 'LOREAD', 'LOWRITE', 'PG_ADVISORY_LOCK', 'PG_ADVISORY_XACT_LOCK',
+  'LOAD_FILE', 'SYS_EXEC', 'SYS_EVAL', 'SYS_GET', 'SYS_SET', 'GET_LOCK', 'RELEASE_LOCK', 'OUTFILE', 'DUMPFILE',
+  'LOAD_EXTENSION',
+]);
+const FORBIDDEN_PREFIXES = ['DBLINK', 'LO_', 'PG_PROMOTE', 'PG_CREATE_', 'PG_DROP_REPLICATION'];
+
+function isForbiddenFunction(upper: string): boolean {
+  return FORBIDDEN_FUNCTIONS.has(upper) || FORBIDDEN_PREFIXES.some((p) => upper.startsWith(p));
+}
 
 /**
  * Checks that a query is one SELECT or WITH statement that cannot write, by scanning it the way
@@ -40,7 +60,10 @@ export function checkReadOnlyQuery(sql: string, dialect: SqlDialect): string {
     throw new InputError(`query: only SELECT or WITH statements are allowed, not ${first.upper}`);
   }
   for (const word of words) {
-    if (WRITING_WORDS.has(word.upper) && word.next !== '(') {
+    if (isForbiddenFunction(word.upper)) {
+      throw new InputError(`query: ${word.upper.toLowerCase()} at character ${word.offset + 1} is not allowed: it can leave the read-only transaction or touch the server's files or processes`);
+    }
+    if (!word.quoted && WRITING_WORDS.has(word.upper) && word.next !== '(') {
       throw new InputError(`query: ${word.upper} at character ${word.offset + 1} is not allowed in a read-only query`);
     }
   }
@@ -65,14 +88,22 @@ function scanStatements(sql: string, dialect: SqlDialect): Scan {
     } else if (c === '#' && dialect === 'mysql') {
       i = lineEnd(sql, i);
     } else if (c === '/' && next === '*') {
-      if (dialect === 'mysql' && sql[i + 2] === '!') throw new InputError('query: MySQL executable comments (/*! … */) are not allowed');
+      if (dialect === 'mysql' && (sql[i + 2] === '!' || (/[Mm]/.test(sql[i + 2] ?? '') && sql[i + 3] === '!'))) {
+        throw new InputError('query: MySQL and MariaDB executable comments (/*! … */, /*M! … */) are not allowed');
+      }
       i = blockCommentEnd(sql, i, dialect === 'postgres');
     } else if (c === "'" || (c === '"' && dialect === 'mysql')) {
       const backslashes = dialect === 'mysql' || (dialect === 'postgres' && /[eE]/.test(sql[i - 1] ?? '') && !/\w/.test(sql[i - 2] ?? ''));
       i = quotedEnd(sql, i, c, backslashes);
       significant(i);
     } else if (c === '"' || c === '`' || (c === '[' && dialect === 'sqlite')) {
+      if (dialect === 'postgres' && c === '"' && /[uU]&$/.test(sql.slice(Math.max(0, i - 2), i))) {
+        throw new InputError(`query: Unicode-escaped identifiers (U&"…") at character ${i - 1} are not allowed`);
+      }
+      const start = i;
       i = quotedEnd(sql, i, c === '[' ? ']' : c, false);
+      const name = sql.slice(start + 1, i - 1).split(c === '[' ? ']]' : c + c).join(c === '[' ? ']' : c);
+      statements[statements.length - 1].push({ upper: name.toUpperCase(), offset: start, next: nextSignificant(sql, i), quoted: true });
       significant(i);
     } else if (c === '$' && dialect === 'postgres' && /[A-Za-z_$]/.test(next ?? '')) {
       const tag = /^\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i));
@@ -88,9 +119,7 @@ function scanStatements(sql: string, dialect: SqlDialect): Scan {
     } else if (/[A-Za-z_]/.test(c)) {
       const start = i;
       while (i < n && /[A-Za-z0-9_$]/.test(sql[i])) i++;
-      let j = i;
-      while (j < n && /\s/.test(sql[j])) j++;
-      statements[statements.length - 1].push({ upper: sql.slice(start, i).toUpperCase(), offset: start, next: sql[j] ?? '' });
+      statements[statements.length - 1].push({ upper: sql.slice(start, i).toUpperCase(), offset: start, next: nextSignificant(sql, i), quoted: false });
       significant(i);
     } else {
       i++;
@@ -98,6 +127,12 @@ function scanStatements(sql: string, dialect: SqlDialect): Scan {
     }
   }
   return { statements, firstEnd, secondAt };
+}
+
+function nextSignificant(sql: string, from: number): string {
+  let j = from;
+  while (j < sql.length && /\s/.test(sql[j])) j++;
+  return sql[j] ?? '';
 }
 
 function lineEnd(sql: string, from: number): number {

@@ -15,6 +15,14 @@ export interface CursorFilter {
 export interface SqlReader {
   readonly dialect: SqlDialect;
   stream(query: string, cursor: CursorFilter | undefined, batchSize: number): AsyncGenerator<RowBatch>;
+  /**
+   * What the connecting role may do beyond reading (a superuser, file or program access, write
+   * grants), said as one phrase; undefined when it may only read. The query guard is lexical, so
+   * the role's own privileges are the real boundary.
+   */
+  writePowers(): Promise<string | undefined>;
+  /** Stops the statement running now on the server (a cancel request, shutdown); its stream then fails. */
+  cancel(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -16,6 +16,11 @@ export function openSqliteReader(file: string, opts: ReaderOptions): SqlReader {
   const children = new Set<ChildProcess>();
   return {
     dialect: 'sqlite',
+    // The file is opened read-only and each statement must be one SQLite reports as read-only.
+    writePowers: async () => undefined,
+    cancel: async () => {
+      for (const child of children) child.kill('SIGKILL');
+    },
     async *stream(query: string, cursor: CursorFilter | undefined, batchSize: number): AsyncGenerator<RowBatch> {
       const params = cursor && cursor.after !== null ? [cursor.after] : [];
       const sql = cursor ? cursorQuery(query, cursor, (n) => quoteDoubled(n, '"'), params.length ? '?' : undefined) : query;

@@ -3,6 +3,7 @@ import net from 'node:net';
 import { Router, type Response } from 'express';
 import { Agent, request, type Dispatcher } from 'undici';
 import { z } from 'zod';
+import { isInternalAddress } from '../../connectors/http/address-guard.js';
 import { errorMessage, NotFoundError, RemoteError, UnprocessableError } from '../../core/errors.js';
 import { getItem, type Item } from '../../core/items.js';
 import type { Hub } from '../../hub.js';
@@ -42,32 +43,15 @@ export function imageUrlOf(item: Item): URL | null {
   return own && IMAGE_PATH.test(own.pathname) ? own : null;
 }
 
-/** Loopback, private, link-local (cloud metadata), CGNAT, multicast and reserved ranges. */
-function internalAddresses(): net.BlockList {
-  const list = new net.BlockList();
-  for (const [prefix, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16], ['224.0.0.0', 3]] as const) {
-    list.addSubnet(prefix, bits, 'ipv4');
-  }
-  for (const [prefix, bits] of [['::', 127], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['::ffff:0:0', 96]] as const) {
-    list.addSubnet(prefix, bits, 'ipv6');
-  }
-  return list;
-}
-
-function isInternal(list: net.BlockList, address: string): boolean {
-  const family = net.isIP(address);
-  return family === 0 ? false : list.check(address, family === 6 ? 'ipv6' : 'ipv4');
-}
-
 /**
  * A dispatcher whose DNS answers are checked at connect time, so a name that resolves (or
  * re-resolves) to an internal address is refused, not only literal IPs in the URL.
  */
-function guardedAgent(list: net.BlockList): Agent {
+function guardedAgent(): Agent {
   const lookup: net.LookupFunction = (hostname, options, callback) => {
     dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, '', 0);
-      const blocked = addresses.find((a) => isInternal(list, a.address));
+      const blocked = addresses.find((a) => isInternalAddress(a.address));
       if (blocked) return callback(new Error(`${hostname} resolves to an internal address`), '', 0);
       if (options.all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, addresses);
       return callback(null, addresses[0].address, addresses[0].family);
@@ -81,11 +65,11 @@ interface ProxyOptions {
   maxBytes?: number;
 }
 
-async function fetchImage(start: URL, dispatcher: Dispatcher, opts: ProxyOptions, list: net.BlockList): Promise<Dispatcher.ResponseData> {
+async function fetchImage(start: URL, dispatcher: Dispatcher, opts: ProxyOptions): Promise<Dispatcher.ResponseData> {
   let url = start;
   for (let hop = 0; ; hop++) {
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    if (!opts.allowPrivate && isInternal(list, host)) throw new UnprocessableError(`image URL points at an internal address: ${url.host}`);
+    if (!opts.allowPrivate && isInternalAddress(host)) throw new UnprocessableError(`image URL points at an internal address: ${url.host}`);
     let res: Dispatcher.ResponseData;
     try {
       res = await request(url, { method: 'GET', dispatcher, headers: { accept: [...IMAGE_TYPES].join(', '), 'user-agent': 'Trove image proxy' } });
@@ -135,8 +119,7 @@ async function streamCapped(res: Dispatcher.ResponseData, out: Response, content
 /** GET /api/items/:id/image — the item's image, fetched by the hub and passed through if it is one. */
 export function imageProxyRouter(hub: Hub, opts: ProxyOptions = { allowPrivate: hub.config.imageProxyAllowPrivate }): Router {
   const r = Router();
-  const list = internalAddresses();
-  const dispatcher = opts.allowPrivate ? new Agent({ connect: { timeout: TIMEOUT_MS }, headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS }) : guardedAgent(list);
+  const dispatcher = opts.allowPrivate ? new Agent({ connect: { timeout: TIMEOUT_MS }, headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS }) : guardedAgent();
   const maxBytes = opts.maxBytes ?? MAX_IMAGE_BYTES;
 
   r.get('/items/:id/image', async (req, res) => {
@@ -145,7 +128,7 @@ export function imageProxyRouter(hub: Hub, opts: ProxyOptions = { allowPrivate: 
     if (!item || !(await maySeeItem(hub.store.db, currentAuth(req), id))) throw new NotFoundError('item', id);
     const url = imageUrlOf(item);
     if (!url) throw new NotFoundError('image of item', id);
-    const remote = await fetchImage(url, dispatcher, opts, list);
+    const remote = await fetchImage(url, dispatcher, opts);
     const contentType = String(remote.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (!IMAGE_TYPES.has(contentType)) {
       await remote.body.dump();

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { checkLocalPath } from '../../connectors/local-paths.js';
 import { ConflictError } from '../../core/errors.js';
 import { getRun, listRunErrors, queueRun } from '../../core/runs.js';
 import { listParticipants } from '../../core/run-workers.js';
@@ -37,9 +38,14 @@ export function sourcesAdminRouter(hub: Hub): Router {
   const r = Router();
   const db = hub.store.db;
 
-  /** Validates a config against its kind and runs the kind's own I/O checks, before anything is stored. */
+  /**
+   * Validates a config against its kind and runs the kind's own I/O checks, before anything is
+   * stored. Local files it names must lie under the operator's import roots.
+   */
   const checkedConfig = async (kind: string, config: Record<string, unknown>, where: string) => {
     const parsed = hub.kinds.parseConfig(kind, { ...config, kind }, where) as Record<string, unknown>;
+    const roots = { roots: hub.config.importRoots, dataDir: hub.config.dataDir };
+    for (const local of hub.kinds.get(kind).localPaths?.(parsed) ?? []) checkLocalPath(local.path, `${where}: field ${local.field}`, roots);
     await hub.kinds.get(kind).preflight?.(parsed, { log: hub.log });
     return parsed;
   };
