@@ -10,6 +10,10 @@ export interface TroveConfig {
   /** PostgreSQL URL; absent means the embedded SQLite store in `dataDir`. */
   databaseUrl?: string;
   port: number;
+  /** The address the hub listens on: loopback unless told otherwise. */
+  host: string;
+  /** The hub's address as people outside reach it (crowd links), when it is set. */
+  publicUrl?: string;
   logLevel: LogLevel;
   /** Lets the image proxy fetch from loopback and private networks (off: scraped URLs must not reach internal hosts). */
   imageProxyAllowPrivate: boolean;
@@ -22,6 +26,8 @@ const envSchema = z.object({
   TROVE_DATA_DIR: z.string().min(1).optional(),
   DATABASE_URL: z.string().min(1).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  TROVE_HOST: z.string().min(1).optional(),
+  TROVE_PUBLIC_URL: z.string().url().regex(/^https?:\/\//, 'must start with http:// or https://').optional(),
   TROVE_LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
   TROVE_IMAGE_PROXY_ALLOW_PRIVATE: z.enum(['0', '1', 'true', 'false']).optional(),
 });
@@ -30,9 +36,12 @@ export interface ConfigOverrides {
   dataDir?: string;
   databaseUrl?: string;
   port?: number;
+  host?: string;
   logLevel?: LogLevel;
   imageProxyAllowPrivate?: boolean;
 }
+
+export const DEFAULT_HOST = '127.0.0.1';
 
 export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): TroveConfig {
   const parsed = envSchema.safeParse(env);
@@ -49,6 +58,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     dataDir: path.resolve(overrides.dataDir ?? e.TROVE_DATA_DIR ?? './data'),
     databaseUrl,
     port: overrides.port ?? e.PORT ?? 8080,
+    host: overrides.host ?? e.TROVE_HOST ?? DEFAULT_HOST,
+    publicUrl: e.TROVE_PUBLIC_URL?.replace(/\/+$/, ''),
     logLevel: overrides.logLevel ?? e.TROVE_LOG_LEVEL ?? 'info',
     imageProxyAllowPrivate: overrides.imageProxyAllowPrivate ?? (e.TROVE_IMAGE_PROXY_ALLOW_PRIVATE === '1' || e.TROVE_IMAGE_PROXY_ALLOW_PRIVATE === 'true'),
   };

@@ -54,7 +54,7 @@ import { z } from 'zod';
 import { ForbiddenError } from '../../core/errors.js';
 import type { Hub } from '../../hub.js';
 import { aggregateProject, AGGREGATION_POLICIES, fitProject } from '../../labeling/aggregate.js';
-import { crowdStatus, enableCrowdLink } from '../../labeling/crowd-link.js';
+import { crowdLinkUrl, crowdStatus, enableCrowdLink } from '../../labeling/crowd-link.js';
 import { addMember, createProject, getProject, getProjectById, isMember, itemFilterSchema, listProjects, ORDERINGS, setGold, setPriorities, type Project } from '../../labeling/projects.js';
 import { editAnnotation, listAnnotations, projectIdOfAnnotation, projectProgress, REVIEW_ACTIONS, reviewAnnotation } from '../../labeling/review.js';
 import { projectStats } from '../../labeling/stats.js';
@@ -86,6 +86,7 @@ const crowdBody = z.object({
   param: z.string().regex(/^[A-Za-z0-9_]{1,64}$/).optional(),
   quota: z.number().int().min(1).max(100_000),
   completionCode: z.string().regex(/^[A-Za-z0-9_-]{4,64}$/).optional(),
+  newCode: z.boolean().optional(),
   minGoldAccuracy: z.number().min(0).max(1).optional(),
 });
 const aggregateQuery = z.object({ policy: z.enum(AGGREGATION_POLICIES).optional(), limit: z.coerce.number().int().min(1).max(10_000).optional() });
@@ -273,7 +274,9 @@ export function labelingRouter(hub: Hub): Router {
     const project = await projectOf(req);
     const body = parseInput(crowdBody, req.body, 'crowd link');
     const link = await enableCrowdLink(db, project, body);
-    res.json({ link: { ...link, url: `${req.protocol}://${req.get('host')}/crowd/${link.token}?${link.param}={{${link.param}}}` } });
+    // The Host header is whatever the client sent: only the configured public URL makes a link to hand out.
+    const publicUrl = hub.config.publicUrl;
+    res.json({ link: { ...link, url: publicUrl ? crowdLinkUrl(publicUrl, link, `{{${link.param}}}`) : null } });
   });
 
   r.delete('/projects/:name/crowd-link', manager, async (req, res) => {
