@@ -49,6 +49,15 @@ describe.each(storeKinds)('trove CLI [%s]', (kind) => {
     expect(JSON.parse(runs.stdout)[0]).toMatchObject({ source: 'reviews', status: 'succeeded' });
   });
 
+  test('a first import that fails before storing an item leaves no source behind', async () => {
+    const r = await runCli(['import', csv, '--source', 'misread', '--format', 'tsv', '--data-dir', dataDir], { env });
+    const sources = await runCli(['sources', 'list', '--json', '--data-dir', dataDir], { env });
+
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('source "misread" was not kept: its first import failed before storing an item');
+    expect(JSON.parse(sources.stdout).map((s: { name: string }) => s.name)).toEqual(['reviews']);
+  });
+
   test('a column that does not exist fails with one line and writes nothing', async () => {
     const r = await runCli(['import', csv, '--source', 'other', '--key', 'nope', '--data-dir', dataDir], { env });
     const sources = await runCli(['sources', 'list', '--json', '--data-dir', dataDir], { env });
