@@ -10,6 +10,8 @@ export interface TroveConfig {
   /** PostgreSQL URL; absent means the embedded SQLite store in `dataDir`. */
   databaseUrl?: string;
   port: number;
+  /** The address the hub listens on: loopback unless told otherwise. */
+  host: string;
   logLevel: LogLevel;
   /** Lets the image proxy fetch from loopback and private networks (off: scraped URLs must not reach internal hosts). */
   imageProxyAllowPrivate: boolean;
@@ -31,6 +33,7 @@ const envSchema = z.object({
   TROVE_DATA_DIR: z.string().min(1).optional(),
   DATABASE_URL: z.string().min(1).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  TROVE_HOST: z.string().min(1).optional(),
   TROVE_LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
   TROVE_IMAGE_PROXY_ALLOW_PRIVATE: z.enum(['0', '1', 'true', 'false']).optional(),
   TROVE_TRUST_PROXY: z
@@ -46,12 +49,15 @@ export interface ConfigOverrides {
   dataDir?: string;
   databaseUrl?: string;
   port?: number;
+  host?: string;
   logLevel?: LogLevel;
   imageProxyAllowPrivate?: boolean;
   trustProxy?: string | number | false;
   publicUrl?: string;
   importRoots?: string[];
 }
+
+export const DEFAULT_HOST = '127.0.0.1';
 
 export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): TroveConfig {
   const parsed = envSchema.safeParse(env);
@@ -68,6 +74,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     dataDir: path.resolve(overrides.dataDir ?? e.TROVE_DATA_DIR ?? './data'),
     databaseUrl,
     port: overrides.port ?? e.PORT ?? 8080,
+    host: overrides.host ?? e.TROVE_HOST ?? DEFAULT_HOST,
     logLevel: overrides.logLevel ?? e.TROVE_LOG_LEVEL ?? 'info',
     imageProxyAllowPrivate: overrides.imageProxyAllowPrivate ?? (e.TROVE_IMAGE_PROXY_ALLOW_PRIVATE === '1' || e.TROVE_IMAGE_PROXY_ALLOW_PRIVATE === 'true'),
     trustProxy: overrides.trustProxy ?? (e.TROVE_TRUST_PROXY === undefined ? false : /^\d+$/.test(e.TROVE_TRUST_PROXY) ? Number(e.TROVE_TRUST_PROXY) : e.TROVE_TRUST_PROXY),

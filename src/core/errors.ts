@@ -64,10 +64,19 @@ export class StoreError extends TroveError {
 /** A remote server (site, API, database) failed; `transient` marks errors worth retrying. */
 export class RemoteError extends TroveError {
   readonly transient: boolean;
+  /** The remote's HTTP status, when it answered with one. */
+  readonly remoteStatus?: number;
   constructor(message: string, opts: { transient?: boolean; status?: number; cause?: unknown } = {}) {
     super(message, { status: 502, code: 'remote_failed', cause: opts.cause });
     this.transient = opts.transient ?? false;
+    this.remoteStatus = opts.status;
   }
+}
+
+/** A refused login (401/403) with a hint of which variable to check; other errors pass unchanged. */
+export function withCredentialHint(err: unknown, hint: string): unknown {
+  if (!(err instanceof RemoteError) || (err.remoteStatus !== 401 && err.remoteStatus !== 403)) return err;
+  return new RemoteError(`${err.message}: ${hint}`, { status: err.remoteStatus, cause: err });
 }
 
 /** A run was stopped by a cancel request. */

@@ -18,6 +18,12 @@ export interface HubJobs {
   stop(): Promise<void>;
 }
 
+/** The queue lives in PostgreSQL: on SQLite `--queue` is refused, saying so. Returns the database URL. */
+export function checkQueueStore(hub: Hub): string {
+  if (!hub.config.databaseUrl) throw new InputError('--queue needs PostgreSQL: set DATABASE_URL (on SQLite the hub runs sources itself)');
+  return hub.config.databaseUrl;
+}
+
 /**
  * The hub's job side, as `trove start` runs it: the scheduler plus the dispatcher that the
  * scheduler and the API's "run now" hand runs to. Embedded by default; the pg-boss queue on request.
@@ -26,9 +32,9 @@ export async function startHubJobs(hub: Hub, opts: HubJobsOptions = {}): Promise
   let boss: PgBoss | undefined;
   let dispatcher: RunDispatcher;
   if (opts.queue) {
-    if (!hub.config.databaseUrl) throw new InputError('--queue needs PostgreSQL: set DATABASE_URL (on SQLite the hub runs sources itself)');
+    const databaseUrl = checkQueueStore(hub);
     const { openJobQueue, QueueDispatcher } = await import('./queue.js');
-    boss = await openJobQueue(hub.config.databaseUrl, hub.log);
+    boss = await openJobQueue(databaseUrl, hub.log);
     dispatcher = new QueueDispatcher(boss, hub.store.db);
   } else {
     dispatcher = new InProcessDispatcher(hub);

@@ -14,11 +14,12 @@ import { crowdWorker, sha256, userFromRow, type User, type UserRow } from './use
  * completion code once the quota is done and its gold accuracy is high enough. The code is the
  * worker's own (`completionCodeFor`), so one worker's code is worth nothing to another, and the
  * gold accuracy is shown only at the end, so a worker cannot tell which items were gold.
+ * Opening the link again keeps its token and completion code unless a new code is asked for.
  */
 export async function enableCrowdLink(
   db: Knex,
   project: Project,
-  opts: { param?: string; quota: number; completionCode?: string; minGoldAccuracy?: number } | null,
+  opts: { param?: string; quota: number; completionCode?: string; newCode?: boolean; minGoldAccuracy?: number } | null,
 ): Promise<CrowdLink> {
   if (!opts) {
     await setCrowdLink(db, project.id, null);
@@ -28,11 +29,17 @@ export async function enableCrowdLink(
     token: project.crowd?.token ?? randomSecret(18),
     param: opts.param ?? 'PROLIFIC_PID',
     quota: opts.quota,
-    completionCode: opts.completionCode ?? randomSecret(6).toUpperCase().replace(/[^A-Z0-9]/g, 'X'),
+    // Workers already given the code must still be able to use it: it changes only when asked to.
+    completionCode: opts.completionCode ?? (opts.newCode ? undefined : project.crowd?.completionCode) ?? randomSecret(6).toUpperCase().replace(/[^A-Z0-9]/g, 'X'),
     minGoldAccuracy: opts.minGoldAccuracy ?? 0,
   };
   await setCrowdLink(db, project.id, link);
   return link;
+}
+
+/** The address a worker opens: the hub's public URL, the link's token, and where the worker id goes. */
+export function crowdLinkUrl(hubUrl: string, link: CrowdLink, workerId: string): string {
+  return `${hubUrl.replace(/\/+$/, '')}/crowd/${link.token}?${link.param}=${workerId}`;
 }
 
 const WORKER_ID = /^[A-Za-z0-9_-]{1,128}$/;

@@ -53,13 +53,28 @@ export function parseLabelSchema(value: unknown, where: string): LabelSchema {
   }
   const used = new Set(parsed.data.labels.map((l) => l.hotkey).filter(Boolean));
   const free = '1234567890'.split('').filter((k) => !used.has(k));
+  const nextColor = colorPicker(parsed.data.labels.map((l) => l.color));
   return {
     ...parsed.data,
-    labels: parsed.data.labels.map((l, i) => ({
+    labels: parsed.data.labels.map((l) => ({
       ...l,
-      color: l.color ?? PALETTE[i % PALETTE.length],
+      color: l.color ?? nextColor(),
       hotkey: l.hotkey ?? (parsed.data.labels.length <= 10 ? free.shift() : undefined),
     })),
+  };
+}
+
+/**
+ * Hands out palette colours in order, skipping those the schema gives to other labels, so an
+ * auto colour never repeats a chosen one; only once the palette is used up do colours repeat.
+ */
+function colorPicker(given: Array<string | undefined>): () => string {
+  const taken = new Set(given.filter((c): c is string => c !== undefined).map((c) => c.toLowerCase()));
+  const free = PALETTE.filter((c) => !taken.has(c));
+  let next = 0;
+  return () => {
+    const pool = free.length > 0 ? free : PALETTE;
+    return pool[next++ % pool.length];
   };
 }
 

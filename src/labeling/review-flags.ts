@@ -20,7 +20,7 @@ export interface ReviewFlag {
   createdAt: Timestamp;
   resolvedAt: Timestamp | null;
   resolvedBy: string | null;
-  item: { id: number; text: string | null; url: string | null };
+  item: { id: number; key: string; text: string | null; fields: Record<string, unknown>; url: string | null };
 }
 
 export interface FlagOutcome {
@@ -75,7 +75,9 @@ interface FlagRow {
   created_at: string;
   resolved_at: string | null;
   resolver: string | null;
+  key: string;
   text: string | null;
+  fields: string;
   url: string | null;
 }
 
@@ -93,7 +95,7 @@ export async function listFlags(db: Knex, project: Project, opts: FlagListOption
     .join('items', 'items.id', 'review_flags.item_id')
     .leftJoin('users', 'users.id', 'review_flags.resolved_by')
     .where('review_flags.project_id', project.id)
-    .select('review_flags.*', 'items.text', 'items.url', 'users.name as resolver')
+    .select('review_flags.*', 'items.key', 'items.text', 'items.fields', 'items.url', 'users.name as resolver')
     .orderBy('review_flags.id', 'desc')
     .limit(limit);
   if (opts.resolved) q.whereNotNull('review_flags.resolved_at');
@@ -110,7 +112,7 @@ export async function resolveFlag(db: Knex, project: Project, flagId: number, us
     .join('items', 'items.id', 'review_flags.item_id')
     .leftJoin('users', 'users.id', 'review_flags.resolved_by')
     .where({ 'review_flags.id': flagId, 'review_flags.project_id': project.id })
-    .first('review_flags.*', 'items.text', 'items.url', 'users.name as resolver');
+    .first('review_flags.*', 'items.key', 'items.text', 'items.fields', 'items.url', 'users.name as resolver');
   if (!row) throw new NotFoundError('review flag', flagId);
   return flagFromRow(row);
 }
@@ -125,6 +127,6 @@ function flagFromRow(r: FlagRow): ReviewFlag {
     createdAt: r.created_at,
     resolvedAt: r.resolved_at,
     resolvedBy: r.resolver,
-    item: { id: r.item_id, text: r.text, url: r.url },
+    item: { id: r.item_id, key: r.key, text: r.text, fields: fromJsonColumn(r.fields, {}), url: r.url },
   };
 }

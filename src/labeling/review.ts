@@ -83,7 +83,7 @@ export async function reviewAnnotation(db: Knex, project: Project, annotationId:
 }
 
 export interface AnnotationWithItem extends Annotation {
-  item: { id: number; text: string | null; fields: Record<string, unknown>; url: string | null };
+  item: { id: number; key: string; text: string | null; fields: Record<string, unknown>; url: string | null };
 }
 
 export interface AnnotationListOptions {
@@ -110,16 +110,16 @@ export async function listAnnotations(db: Knex, project: Project, opts: Annotati
   // One row past the page tells whether another page follows, so the last page says so itself.
   const q = annotationQuery(db)
     .join('items', 'items.id', 'annotations.item_id')
-    .select('items.text', 'items.fields', 'items.url')
+    .select('items.key', 'items.text', 'items.fields', 'items.url')
     .where('annotations.project_id', project.id)
     .orderBy('annotations.id', 'desc')
     .limit(limit + 1);
   if (opts.userId !== undefined) q.where('annotations.user_id', opts.userId);
   if (opts.status) q.where('annotations.review_status', opts.status);
   if (before !== undefined) q.where('annotations.id', '<', before);
-  const rows: Array<Parameters<typeof annotationFromRow>[0] & { text: string | null; fields: string; url: string | null }> = await q;
+  const rows: Array<Parameters<typeof annotationFromRow>[0] & { key: string; text: string | null; fields: string; url: string | null }> = await q;
   const page = rows.slice(0, limit);
-  const annotations = page.map((r) => ({ ...annotationFromRow(r), item: { id: r.item_id, text: r.text, fields: fromJsonColumn(r.fields, {}), url: r.url } }));
+  const annotations = page.map((r) => ({ ...annotationFromRow(r), item: { id: r.item_id, key: r.key, text: r.text, fields: fromJsonColumn(r.fields, {}), url: r.url } }));
   const last = rows.length > limit ? page[page.length - 1].id : null;
   return { annotations, nextCursor: last === null ? null : encodeCursor(last), nextBefore: last };
 }

@@ -34,10 +34,11 @@ export interface UserRow {
   created_at: string;
 }
 
+const MAX_NAME_LENGTH = 200;
 export const userNameSchema = z
   .string()
   .min(1)
-  .max(200)
+  .max(MAX_NAME_LENGTH)
   .regex(/^[\p{L}\p{N}._@-]+$/u, 'use letters, digits, dot, underscore, @ or dash');
 export const roleSchema = z.enum(ROLES);
 
@@ -186,7 +187,8 @@ export async function crowdWorker(db: Knex, platform: string, externalId: string
   const ext = `${platform}:${externalId}`;
   const existing: UserRow | undefined = await db('users').where({ kind: 'crowd', external_id: ext }).first();
   if (existing) return userFromRow(existing);
-  const name = `crowd-${sha256(ext).slice(0, 16)}`;
+  // Human names cannot hold a colon, so the external id itself names the worker without colliding.
+  const name = ext.length <= MAX_NAME_LENGTH ? ext : `crowd-${sha256(ext).slice(0, 16)}`;
   await db('users').insert({ name, role: 'annotator', kind: 'crowd', external_id: ext, created_at: nowIso() }).onConflict().ignore();
   const row: UserRow | undefined = await db('users').where({ kind: 'crowd', external_id: ext }).first();
   if (!row) throw new ConflictError(`crowd worker ${ext} could not be created`);

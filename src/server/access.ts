@@ -66,6 +66,7 @@ export const ACCESS: Readonly<Record<string, Access>> = {
   'GET /api/runs/:id/errors': 'staff',
   'GET /api/runs/:id/workers': 'staff',
   'GET /api/items': 'staff',
+  'GET /api/items/:id/history': 'staff',
   'GET /api/demo': 'staff',
   'POST /api/demo': 'staff',
   'GET /api/snapshots': 'staff',

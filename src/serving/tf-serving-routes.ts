@@ -58,10 +58,15 @@ function splitVerb(target: string): { name: string; verb: string } {
   return { name: target.slice(0, colon), verb: target.slice(colon + 1) };
 }
 
-/** What a client needs to build requests: the raw fields, the labels, and where the model came from. */
+/**
+ * What a client needs to build requests: the raw fields, the labels, and where the model came from.
+ * Every field must be present in a record (leaving one out is a 400); `nullable` says whether a
+ * null is imputed as in training.
+ */
 export function describeVersion(served: ServedVersion): Record<string, unknown> {
   const { task, inputs, labels, lineage, metrics } = served.metadata;
-  return { task, inputs, labels, lineage, metrics, loaded_at: served.loadedAt };
+  const fields = inputs.map(({ optional, ...field }) => ({ ...field, required: true, nullable: optional }));
+  return { task, inputs: fields, labels, lineage, metrics, loaded_at: served.loadedAt };
 }
 
 type Locate = (index: number, field: string) => string;

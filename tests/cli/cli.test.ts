@@ -49,6 +49,24 @@ describe.each(storeKinds)('trove CLI [%s]', (kind) => {
     expect(JSON.parse(runs.stdout)[0]).toMatchObject({ source: 'reviews', status: 'succeeded' });
   });
 
+  test('items history shows an item that never changed, and an unknown item is a one-line error', async () => {
+    const shown = await runCli(['items', 'history', '1', '--json', '--data-dir', dataDir], { env });
+    const missing = await runCli(['items', 'history', '999999', '--data-dir', dataDir], { env });
+
+    expect(JSON.parse(shown.stdout)).toMatchObject({ item: { id: 1, source: 'reviews', key: '1' }, versions: [] });
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toBe('trove: item not found: 999999\n');
+  });
+
+  test('a first import that fails before storing an item leaves no source behind', async () => {
+    const r = await runCli(['import', csv, '--source', 'misread', '--format', 'tsv', '--data-dir', dataDir], { env });
+    const sources = await runCli(['sources', 'list', '--json', '--data-dir', dataDir], { env });
+
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('source "misread" was not kept: its first import failed before storing an item');
+    expect(JSON.parse(sources.stdout).map((s: { name: string }) => s.name)).toEqual(['reviews']);
+  });
+
   test('a column that does not exist fails with one line and writes nothing', async () => {
     const r = await runCli(['import', csv, '--source', 'other', '--key', 'nope', '--data-dir', dataDir], { env });
     const sources = await runCli(['sources', 'list', '--json', '--data-dir', dataDir], { env });
@@ -84,6 +102,14 @@ describe('trove CLI environment errors', () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/^trove: cannot use the database at postgres:\/\/u:\*\*\*@127\.0\.0\.1:1\/db: .*ECONNREFUSED.*\n$/);
     expect(r.stderr).not.toContain('secret-pw');
+  });
+
+  test('evaluate --model on a path that does not exist says the path is missing', async () => {
+    const missing = path.join(tempDir(), 'no-such-model');
+    const r = await runCli(['evaluate', '--model', missing, '--snapshot', 'any', '--data-dir', tempDir()], { env: { DATABASE_URL: undefined } });
+
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toBe(`trove: --model ${missing}: no such directory\n`);
   });
 
   test('every command has --help', async () => {

@@ -141,4 +141,33 @@ describe.each(storeKinds)('trove labeling CLI [%s]', (kind) => {
     },
     SLOW,
   );
+
+  test(
+    'crowd-link prints the hub URL and keeps its completion code when run again unless --new-code',
+    async () => {
+      const first = json(await trove(['projects', 'crowd-link', 'sentiment', '--quota', '5', '--param', 'PID', '--json']));
+      const again = await trove(['projects', 'crowd-link', 'sentiment', '--quota', '8', '--param', 'PID', '--hub-url', 'https://label.example.org/']);
+      const renewed = json(await trove(['projects', 'crowd-link', 'sentiment', '--quota', '8', '--param', 'PID', '--new-code', '--json']));
+      const fromEnv = json(await trove(['projects', 'crowd-link', 'sentiment', '--quota', '8', '--param', 'PID', '--json'], { TROVE_PUBLIC_URL: 'https://crowd.example.org' }));
+
+      expect(again.stdout).toBe(`crowd link: https://label.example.org/crowd/${String(first.token)}?PID={{PID}}\nquota 8, completion code ${String(first.completionCode)}\n`);
+      expect(renewed.completionCode).not.toBe(first.completionCode);
+      expect(renewed.token).toBe(first.token);
+      expect(fromEnv.url).toBe(`https://crowd.example.org/crowd/${String(first.token)}?PID={{PID}}`);
+      expect(fromEnv.completionCode).toBe(renewed.completionCode);
+    },
+    SLOW,
+  );
+
+  test(
+    'users list --crowd shows crowd workers by external id, and how workers join when there are none',
+    async () => {
+      const empty = json(await trove(['users', 'list', '--crowd', '--json']));
+      const hint = await runCli(['users', 'list', '--crowd', '--data-dir', path.join(files, 'empty-hub')], { env: { ...env, DATABASE_URL: undefined }, timeoutMs: SLOW });
+
+      expect(empty).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'jsonl:w1', externalId: 'jsonl:w1', kind: 'crowd' })]));
+      expect(hint.stdout).toMatch(/^no crowd workers yet: they join through a crowd link \(`npx trove projects crowd-link PROJECT`\)/);
+    },
+    SLOW,
+  );
 });

@@ -180,10 +180,27 @@ describeEachStore('public datasets', (get) => {
     process.env.KAGGLE_KEY = 'wrong-key-789';
     try {
       const { run } = await importInput({ path: 'kaggle:ana/reviews', apiBase: `${fake.base}/api/v1` });
-      expect(run.error).toBe(`GET ${fake.base}/api/v1/datasets/download/ana/reviews: HTTP 401 Unauthorized`);
+      expect(run.error).toBe(`GET ${fake.base}/api/v1/datasets/download/ana/reviews: HTTP 401 Unauthorized: check KAGGLE_USERNAME and KAGGLE_KEY`);
       expect(JSON.stringify(run)).not.toContain('wrong-key-789');
     } finally {
       process.env.KAGGLE_KEY = 'kaggle-key-123';
+    }
+  });
+
+  test('a Kaggle --api-base given as the bare host gets its /api/v1, and the progress line no longer says downloading once read', async () => {
+    const { run } = await importInput({ path: 'kaggle:ana/reviews/reviews.csv', key: 'id', text: 'review', apiBase: `${fake.base}/` });
+    expect(run).toMatchObject({ status: 'succeeded', inserted: 2 });
+    expect(run.progress.message).toBe('importing kaggle:ana/reviews');
+  });
+
+  test('a Hugging Face token the server refuses fails with one line naming the variable to check', async () => {
+    process.env.TROVE_TEST_HF_TOKEN = 'hf_wrong_000';
+    try {
+      const { run } = await importInput({ path: 'hf:stanfordnlp/imdb', hfConfig: 'plain_text', split: 'train', text: 'text', apiBase: fake.base, tokenEnv: 'TROVE_TEST_HF_TOKEN' });
+      expect(run.error).toMatch(/HTTP 401 Unauthorized: check TROVE_TEST_HF_TOKEN \(a Hugging Face token with access to stanfordnlp\/imdb\)$/);
+      expect(JSON.stringify(run)).not.toContain('hf_wrong_000');
+    } finally {
+      process.env.TROVE_TEST_HF_TOKEN = 'hf_token_456';
     }
   });
 

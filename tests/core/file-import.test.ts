@@ -64,6 +64,15 @@ describeEachStore('file import', (get) => {
     expect((await itemsOf(name))[0].fields).toEqual({ k: 'x', v: 'has, comma' });
   });
 
+  test('a comma file read as TSV is refused at its header, saying to read it as CSV, and stores nothing', async () => {
+    const file = write('commas.txt', 'id,body\n1,great\n2,awful\n');
+    const { name, run } = await importFile({ path: file, format: 'tsv' });
+
+    expect(run.status).toBe('failed');
+    expect(run.error).toBe(`${file}:1: the header is one column holding commas: the file looks like CSV, read it with --format csv`);
+    expect(await itemsOf(name)).toEqual([]);
+  });
+
   test('numbers stay text when converting would lose something', async () => {
     const file = write('n.csv', 'k,zip,price,big\na,007,5.10,12\n');
     const { name } = await importFile({ path: file, key: 'k' });

@@ -41,6 +41,9 @@ describeEachStore('sources in the web UI', (get) => {
     server = await serve(get().hub);
     page = await (await browser.newContext()).newPage();
     page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
+    });
     await logIn(page, server.url, 'chief', '/sources.html');
   });
   afterAll(async () => {
@@ -63,6 +66,10 @@ describeEachStore('sources in the web UI', (get) => {
     await page.locator('h1 .status-succeeded').waitFor({ timeout: 30_000 });
     await page.locator('td', { hasText: `${origin}/missing` }).waitFor();
     expect(await page.locator('td', { hasText: 'HTTP 404' }).count()).toBe(1);
+    const cards = await page.locator('.cards .card .muted').allTextContents();
+    expect(cards).not.toContain('queued');
+    expect(cards).not.toContain('rate /s');
+    expect(await page.locator('p.muted', { hasText: 'pages/s' }).count()).toBe(0);
 
     await page.click('a:has-text("ui-crawl")');
     const hostile = page.locator('details.item', { hasText: `${origin}/hostile` });
@@ -70,6 +77,18 @@ describeEachStore('sources in the web UI', (get) => {
     await hostile.locator('.item-text', { hasText: 'Before <img src=x onerror="window.pwned=1"> after.' }).waitFor();
     expect(await hostile.locator('.item-text img, .item-text script').count()).toBe(0);
     expect(await page.evaluate(() => (globalThis as { pwned?: number }).pwned)).toBeUndefined();
+    expect(problems).toEqual([]);
+  });
+
+  test('the name field checks its pattern in the browser', async () => {
+    await page.goto(`${server.url}/sources.html`);
+    const name = page.locator('form.source-form input[placeholder="my-source"]');
+    await name.fill('bad name!');
+    const badMismatch = await name.evaluate((input) => (input as unknown as { validity: { patternMismatch: boolean } }).validity.patternMismatch);
+    await name.fill('good-name_1.v2');
+    const goodMismatch = await name.evaluate((input) => (input as unknown as { validity: { patternMismatch: boolean } }).validity.patternMismatch);
+
+    expect([badMismatch, goodMismatch]).toEqual([true, false]);
     expect(problems).toEqual([]);
   });
 

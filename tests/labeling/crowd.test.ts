@@ -7,6 +7,7 @@ import { exportProject, type ProjectExportFormat } from '../../src/labeling/expo
 import { getProject, type Project } from '../../src/labeling/projects.js';
 import { reviewAnnotation } from '../../src/labeling/review.js';
 import { getTaskContext, nextTask, submitAnnotation } from '../../src/labeling/tasks.js';
+import { createToken, crowdWorker } from '../../src/labeling/users.js';
 import { startServer } from '../../src/server/serve.js';
 import { describeEachStore } from '../helpers/stores.js';
 import { Client, seedProject, seedUsers, unique, type NextReply } from './helpers.js';
@@ -158,6 +159,39 @@ describeEachStore('crowd work and export', (get) => {
       expect(status.body).toMatchObject({ done: 2, completionCode: completionCodeFor(link, 'PROLIFIC_PID:worker_42') });
       expect(noId.status).toBe(400);
       expect((await worker.get('/api/projects')).body).toMatchObject({ projects: [{ name: project.name }] });
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a crowd worker is named by its external id, not a hash', async () => {
+    const worker = await crowdWorker(db(), 'PROLIFIC_PID', unique('p'));
+
+    expect(worker.name).toBe(worker.externalId);
+    expect(worker.name).toMatch(/^PROLIFIC_PID:p-/);
+  });
+
+  test('opening a crowd link again keeps its completion code unless a new one is asked for', async () => {
+    const project = await seedProject(get().hub, ['one']);
+    const first = await enableCrowdLink(db(), project, { quota: 2 });
+    const again = await enableCrowdLink(db(), await getProject(db(), project.name), { quota: 3 });
+    const renewed = await enableCrowdLink(db(), await getProject(db(), project.name), { quota: 3, newCode: true });
+
+    expect(again).toMatchObject({ token: first.token, completionCode: first.completionCode, quota: 3 });
+    expect(renewed.token).toBe(first.token);
+    expect(renewed.completionCode).not.toBe(first.completionCode);
+  });
+
+  test('the crowd-link API never builds the link from the Host header a client sent', async () => {
+    const project = await seedProject(get().hub, ['one']);
+    const [boss] = await seedUsers(get().hub, 1, 'manager');
+    const server = await startServer(get().hub, 0, '127.0.0.1');
+    try {
+      const client = new Client(server.url, await createToken(db(), boss.name));
+      const res = await client.request<{ link: { url: string | null } }>('POST', `/api/projects/${project.name}/crowd-link`, { quota: 2 }, { 'x-forwarded-host': 'evil.example', host: 'evil.example' });
+
+      expect(res.status).toBe(200);
+      expect(res.body.link.url).toBeNull();
     } finally {
       await server.close();
     }

@@ -105,6 +105,34 @@ describeEachStore('core HTTP API', (get) => {
     expect((await call('/api/runs/abc')).status).toBe(400);
   });
 
+  test('GET /api/items/:id/history gives the current content and each earlier one, newest first', async () => {
+    const { hub } = get();
+    const source = await createSource(hub.store.db, { name: 'changing', kind: 'file', config: { path: '/data/changing.csv' } });
+    for (const text of ['first words', 'second words', 'third words']) {
+      const ingestor = new Ingestor(hub.store, { sourceId: source.id, runId: null });
+      await ingestor.add({ key: 'k', text });
+      await ingestor.flush();
+    }
+    const item = await hub.store.db('items').where({ source_id: source.id, key: 'k' }).first('id', 'content_hash');
+    const { status, body } = await call(`/api/items/${item.id}/history`);
+
+    expect(status).toBe(200);
+    expect(body.item).toMatchObject({ id: item.id, source: 'changing', key: 'k', text: 'third words' });
+    expect(body.current.contentHash).toBe(item.content_hash);
+    expect(body.versions).toHaveLength(2);
+    expect(new Set([body.current.contentHash, ...body.versions.map((v: { contentHash: string }) => v.contentHash)]).size).toBe(3);
+  });
+
+  test('an item history is for admins and managers: an annotator gets 403, an unknown item 404', async () => {
+    const { hub } = get();
+    await createUser(hub.store.db, { name: 'labeler', role: 'annotator', password: 'a-long-password' });
+    const annotator = { authorization: `Bearer ${await createToken(hub.store.db, 'labeler')}` };
+    const [first] = await hub.store.db('items').orderBy('id').limit(1).pluck('id');
+
+    expect((await call(`/api/items/${first}/history`, { headers: annotator })).status).toBe(403);
+    expect((await call('/api/items/999999/history')).status).toBe(404);
+  });
+
   test('pages are served with a Content-Security-Policy that allows no foreign script', async () => {
     const res = await fetch(`${server.url}/`);
 

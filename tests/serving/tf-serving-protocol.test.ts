@@ -41,6 +41,16 @@ describe('TensorFlow Serving REST protocol', () => {
     expect(meta.lineage).toMatchObject({ name: 'flowers', seed: 7 });
   });
 
+  it('marks every input field required, as a record without one is a 400, and says whether a null is imputed', async () => {
+    const { body } = await getJson(`${server.url}/v1/models/flowers/metadata`);
+    const inputs = (body.metadata as { inputs: Array<Record<string, unknown>> }).inputs;
+    const { sepal_length: _left, ...partial } = flowerRecord(0);
+    const refused = await postJson(`${server.url}/v1/models/flowers:predict`, { instances: [partial] });
+
+    expect(inputs.every((f) => f.required === true && typeof f.nullable === 'boolean' && !('optional' in f))).toBe(true);
+    expect(refused.status).toBe(400);
+  });
+
   it('predicts raw records in the row form with label, probabilities and model version', async () => {
     const { status, headers, body } = await postJson(`${server.url}/v1/models/flowers:predict`, { instances: [flowerRecord(0), flowerRecord(120)] });
     expect(status).toBe(200);

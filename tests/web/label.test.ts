@@ -177,6 +177,20 @@ describeEachStore('annotator page', (get) => {
     ] });
   });
 
+  test('Enter with no span marked asks first; a second Enter stores the empty answer', async () => {
+    await importRecords(get().hub, get().dataDir, 'empty-mentions', [{ id: 'e1', text: 'Nothing to mark here.' }]);
+    await projectFor(get().hub, 'empty-entities', 'empty-mentions', { kind: 'spans', labels: [{ value: 'PERSON', hotkey: 'e' }] }, ['ann']);
+    await page.goto(`${server.url}/label.html?project=empty-entities`);
+    await showsText('Nothing to mark here.');
+
+    await page.keyboard.press('Enter');
+    await page.locator('.status.error', { hasText: 'No span marked' }).waitFor();
+    expect(await storedResults('empty-entities')).toEqual([]);
+    await page.keyboard.press('Enter');
+    await page.locator('.done').waitFor();
+    expect(await storedResults('empty-entities')).toEqual([{ key: 'e1', result: { spans: [] } }]);
+  });
+
   test('a crowd worker arriving by link labels up to the quota and is shown the completion code', async () => {
     const db = get().hub.store.db;
     await projectFor(get().hub, 'crowd-sentiment', 'reviews', SENTIMENT, []);

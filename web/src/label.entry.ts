@@ -26,6 +26,8 @@ type View =
 
 class Annotator {
   private view: View = { kind: 'done' };
+  /** The view whose empty spans answer was questioned: submitting it again means "no spans here". */
+  private emptyQuestioned: View | null = null;
   private draft: Draft = { label: null, labels: new Set(), spans: [] };
   private activeSpanLabel: string;
   /** Keyboard span selection: word indexes of the selection's fixed end and moving end. */
@@ -194,6 +196,11 @@ class Annotator {
     const result = this.result();
     if (!result) {
       this.say('Pick a label first (its key is on the button).', true);
+      return;
+    }
+    if ('spans' in result && result.spans.length === 0 && this.emptyQuestioned !== this.view) {
+      this.emptyQuestioned = this.view;
+      this.say('No span marked. Mark one first, or press Enter again to answer that this text has none.', true);
       return;
     }
     if (this.view.kind === 'task') {

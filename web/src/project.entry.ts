@@ -1,6 +1,7 @@
 import { api, el, table } from './dom.js';
 import { chartPanel, emptyPanel, SERIES_COLORS, stat } from './charts.js';
-import { labeling, type Item, type LabelResult, type Project, type ProjectStats } from './labeling-api.js';
+import { itemSummary, type ListedItem } from './item-summary.js';
+import { labeling, type LabelResult, type Project, type ProjectStats } from './labeling-api.js';
 import { renderNav, requireSession, showFailure } from './session.js';
 
 /** The manager's view of one project: progress, labels, agreement, annotators, and a review queue. */
@@ -9,7 +10,7 @@ interface ReviewAnnotation {
   user: string;
   result: LabelResult;
   reviewStatus: string;
-  item: Item;
+  item: ListedItem;
   createdAt: string;
 }
 
@@ -121,8 +122,7 @@ async function reviewQueue(project: Project): Promise<HTMLElement> {
       b.addEventListener('click', () => send('correct', { label: choice.value }));
       actions.append(b, choice);
     }
-    const text = a.item.text ?? a.item.url ?? '';
-    return [a.user, text.length > 140 ? `${text.slice(0, 140)}…` : text, describe(a.result, a.item.text), actions];
+    return [a.user, itemSummary(a.item), describe(a.result, a.item.text), actions];
   });
   box.append(table(['annotator', 'item', 'answer', ''], rows));
   return box;
@@ -133,7 +133,7 @@ interface ReviewFlag {
   reason: string;
   origin: string;
   createdAt: string;
-  item: { id: number; text: string | null; url: string | null };
+  item: ListedItem;
 }
 
 /** Items a trained model's label-noise finder sent back (`trove train --send-to-review`). */
@@ -149,8 +149,7 @@ async function flaggedItems(project: Project): Promise<HTMLElement | ''> {
         .then(() => cell.replaceChildren(el('span', { class: 'muted' }, 'resolved')))
         .catch((err: unknown) => cell.replaceChildren(el('span', { class: 'error' }, (err as Error).message)));
     });
-    const text = f.item.text ?? f.item.url ?? '';
-    return [text.length > 140 ? `${text.slice(0, 140)}…` : text, f.reason, cell];
+    return [itemSummary(f.item), f.reason, cell];
   });
   return el('div', { class: 'review' },
     el('h2', {}, 'Flagged by a model'),

@@ -2,6 +2,7 @@ import { el, table } from './dom.js';
 import { configEditor } from './sources-config-form.js';
 import { sourcesApi, type Item, type Run, type Source } from './sources-api.js';
 import { canManage, renderNav, requireSession, showFailure, type SessionUser } from './session.js';
+import { runHref, sourceHref, when, whenText } from './when.js';
 
 /**
  * The sources pages: the list and "add a source" (no query), one source (`?name=`) with its config,
@@ -9,8 +10,6 @@ import { canManage, renderNav, requireSession, showFailure, type SessionUser } f
  * Scraped text is only ever put in as text nodes.
  */
 const app = (): HTMLElement => document.getElementById('app') as HTMLElement;
-const sourceHref = (name: string) => `/sources.html?name=${encodeURIComponent(name)}`;
-const runHref = (id: number) => `/sources.html?run=${id}`;
 const LIVE_MS = 1500;
 
 function fill(node: HTMLElement, ...children: Array<Node | string | null>): void {
@@ -39,7 +38,7 @@ function statusBadge(status: string): HTMLElement {
 function runsTable(runs: Run[]): HTMLElement {
   if (runs.length === 0) return el('p', { class: 'muted' }, 'No runs yet.');
   return table(['Run', 'Trigger', 'Status', 'Seen', 'Inserted', 'Updated', 'Failed', 'Started'],
-    runs.map((r) => [el('a', { href: runHref(r.id) }, `#${r.id}`), r.trigger, statusBadge(r.status), r.seen, r.inserted, r.updated, r.failed, r.startedAt ?? '']));
+    runs.map((r) => [el('a', { href: runHref(r.id) }, `#${r.id}`), r.trigger, statusBadge(r.status), r.seen, r.inserted, r.updated, r.failed, when(r.startedAt)]));
 }
 
 async function listPage(user: SessionUser): Promise<void> {
@@ -52,8 +51,16 @@ async function listPage(user: SessionUser): Promise<void> {
   );
 }
 
+/** The run's figures; the queue and the rate mean something only while it runs. */
+function runCards(run: Run, live: boolean): Array<[string, number | undefined]> {
+  const p = run.progress;
+  const counts: Array<[string, number | undefined]> = [['inserted', run.inserted], ['updated', run.updated], ['unchanged', run.unchanged], ['failed', run.failed]];
+  if (!live) return [['done', p.done], ...counts];
+  return [['done', p.done], ['queued', p.queued], ['rate /s', p.rate === undefined ? undefined : Math.round(p.rate)], ...counts];
+}
+
 function addSourceForm(kinds: string[]): HTMLElement {
-  const name = el('input', { required: true, pattern: '[A-Za-z0-9][A-Za-z0-9._-]*', placeholder: 'my-source' });
+  const name = el('input', { required: true, pattern: '[A-Za-z0-9][A-Za-z0-9._\\-]*', placeholder: 'my-source' });
   const kind = el('select', {}, ...kinds.map((k) => el('option', { value: k, selected: k === 'crawl' }, k)));
   const schedule = el('input', { placeholder: 'e.g. 0 3 * * * (optional)' });
   const editorSlot = el('div');
@@ -194,14 +201,15 @@ async function runPage(user: SessionUser, id: number): Promise<void> {
     fill(head,
       el('p', {}, el('a', { href: sourceHref(run.source) }, `← ${run.source}`)),
       el('h1', {}, `Run #${run.id} `, statusBadge(run.status)),
-      el('p', { class: 'muted' }, `${run.trigger} · started ${run.startedAt ?? '—'}${run.finishedAt ? ` · finished ${run.finishedAt}` : ''}${run.durationMs !== null ? ` · ${(run.durationMs / 1000).toFixed(1)} s` : ''}`),
+      el('p', { class: 'muted' }, `${run.trigger} · started ${run.startedAt ? whenText(run.startedAt) : '—'}${run.finishedAt ? ` · finished ${whenText(run.finishedAt)}` : ''}${run.durationMs !== null ? ` · ${(run.durationMs / 1000).toFixed(1)} s` : ''}`),
       run.error ? el('p', { class: 'error' }, run.error) : null,
       p.total ? el('progress', { max: String(p.total), value: String(p.done ?? 0) }) : null,
       el('div', { class: 'cards' },
-        ...([['done', p.done], ['queued', p.queued], ['rate /s', p.rate === undefined ? undefined : Math.round(p.rate)], ['inserted', run.inserted], ['updated', run.updated], ['unchanged', run.unchanged], ['failed', run.failed]] as const)
+        ...runCards(run, live)
           .filter(([, v]) => v !== undefined)
           .map(([k, v]) => el('div', { class: 'card' }, el('div', { class: 'n' }, v ?? 0), el('div', { class: 'muted' }, k)))),
-      p.message ? el('p', { class: 'muted' }, p.message) : null,
+      // A source's note is about the work in progress (a crawl's is its rate, already a card).
+      live && p.message && p.rate === undefined ? el('p', { class: 'muted' }, p.message) : null,
       workers.length > 1 ? table(['Worker', 'Status', 'Inserted', 'Failed'], workers.map((w) => [w.worker, statusBadge(w.status), w.inserted, w.failed])) : null,
     );
     errors.replaceChildren(runErrors.length ? table(['Where', 'Error', 'At'], runErrors.map((e) => [e.location, e.message, e.at])) : el('p', { class: 'muted' }, 'No errors.'));

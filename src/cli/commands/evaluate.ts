@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import type { Command } from 'commander';
+import { InputError } from '../../core/errors.js';
 import { loadSnapshotRows } from '../../ml/snapshots/snapshot-store.js';
 import { output, withHub } from '../context.js';
 
@@ -9,6 +11,8 @@ export function registerEvaluateCommand(program: Command): void {
     .requiredOption('--model <dir>', 'model artifact directory')
     .requiredOption('--snapshot <name>', 'snapshot to evaluate on')
     .action(async (flags: { model: string; snapshot: string }, cmd: Command) => {
+      if (!fs.existsSync(flags.model)) throw new InputError(`--model ${flags.model}: no such directory`);
+      if (!fs.statSync(flags.model).isDirectory()) throw new InputError(`--model ${flags.model}: not a directory (give the model's artifact directory)`);
       const result = await withHub(cmd, async (hub) => {
         const { snapshot, rows } = await loadSnapshotRows(hub.store.db, flags.snapshot);
         const { evaluateArtifact } = await import('../../ml/evaluate.js');

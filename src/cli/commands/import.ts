@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { parseDatasetRef } from '../../connectors/file/dataset-ref.js';
 import { ConflictError } from '../../core/errors.js';
-import { createSource, findSource, updateSource } from '../../core/sources.js';
+import { createSource, findSource, getSource, removeSource, updateSource } from '../../core/sources.js';
 import { runSource, type Hub } from '../../hub.js';
 import { output, parseIntOption, withHub } from '../context.js';
 import { progressReporter } from '../progress-bar.js';
@@ -58,11 +58,23 @@ async function importFile(hub: Hub, file: string, flags: ImportFlags) {
   if (existing) await updateSource(hub.store.db, flags.source, { config });
   else await createSource(hub.store.db, { name: flags.source, kind: 'file', config });
   const progress = progressReporter();
+  let run: Awaited<ReturnType<typeof runSource>>;
   try {
-    return await runUntilInterrupted((signal) => runSource(hub, flags.source, { signal, onProgress: progress.update }));
+    run = await runUntilInterrupted((signal) => runSource(hub, flags.source, { signal, onProgress: progress.update }));
   } finally {
     progress.stop();
   }
+  if (!existing && run.status === 'failed') await dropIfEmpty(hub, flags.source);
+  return run;
+}
+
+/** A first import that failed before storing anything leaves no empty source behind to trip the next try. */
+async function dropIfEmpty(hub: Hub, source: string): Promise<void> {
+  const { id } = await getSource(hub.store.db, source);
+  const item = await hub.store.db('items').where({ source_id: id }).first('id');
+  if (item) return;
+  await removeSource(hub.store.db, source);
+  process.stderr.write(`source "${source}" was not kept: its first import failed before storing an item\n`);
 }
 
 export function registerImportCommand(program: Command): void {

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
 import { EXPORT_FORMATS, writeItems, type ExportFormat } from '../../core/item-export.js';
+import { itemHistory } from '../../core/item-history.js';
 import { listItems, streamItems } from '../../core/items.js';
 import { getSource } from '../../core/sources.js';
 import type { Hub } from '../../hub.js';
@@ -30,6 +31,24 @@ export function registerItemsCommands(program: Command): void {
         [
           table(['ID', 'SOURCE', 'KEY', 'TEXT'], page.items.map((i) => [i.id, i.source, i.key, (i.text ?? '').replace(/\s+/g, ' ').slice(0, 60)])),
           page.nextCursor ? `next page: --cursor ${page.nextCursor}` : '',
+        ].join('\n'),
+      );
+    });
+
+  items
+    .command('history')
+    .description('what an item holds now and every content it held before (hash, run, when)')
+    .argument('<id>', 'item id (from `items list`)', parseIntOption('item id'))
+    .action(async (id: number, _flags: unknown, cmd: Command) => {
+      const history = await withHub(cmd, (hub) => itemHistory(hub.store.db, id));
+      const { item, current, versions } = history;
+      output(cmd, history, () =>
+        [
+          `item ${item.id} (${item.source}/${item.key}): ${versions.length === 0 ? 'never changed' : `${versions.length} earlier version${versions.length === 1 ? '' : 's'}`}`,
+          table(['CONTENT', 'HELD UNTIL', 'REPLACED BY RUN'], [
+            [current.contentHash.slice(0, 12), 'now', ''],
+            ...versions.map((v) => [v.contentHash.slice(0, 12), v.replacedAt, v.replacedByRun ?? '—']),
+          ]),
         ].join('\n'),
       );
     });

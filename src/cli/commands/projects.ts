@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
 import { AGGREGATION_POLICIES, type AggregationPolicy } from '../../labeling/aggregate.js';
-import { enableCrowdLink } from '../../labeling/crowd-link.js';
+import { crowdLinkUrl, enableCrowdLink } from '../../labeling/crowd-link.js';
 import { crowdTemplate } from '../../labeling/crowd-template.js';
 import { exportProject, PROJECT_EXPORT_FORMATS, type ProjectExportFormat } from '../../labeling/export.js';
 import { addMember, createProject, getProject, listProjects, ORDERINGS, parseFilter, setGold, type Ordering } from '../../labeling/projects.js';
@@ -148,13 +148,27 @@ export function registerProjectsCommands(program: Command): void {
     .argument('<project>', 'project name')
     .requiredOption('--quota <n>', 'tasks per worker', parseIntOption('--quota'))
     .option('--param <name>', 'query parameter carrying the worker id', 'PROLIFIC_PID')
-    .option('--code <code>', 'completion code shown at the end (default: generated)')
+    .option('--code <code>', 'completion code shown at the end (default: the link\'s current code, or a generated one)')
+    .option('--new-code', 'replace the completion code with a generated one (workers holding the old one can no longer use it)')
     .option('--min-gold-accuracy <x>', 'gold accuracy a worker needs for the code (0..1)', parseRate)
-    .action(async (projectName: string, flags: { quota: number; param: string; code?: string; minGoldAccuracy?: number }, cmd: Command) => {
-      const link = await withHub(cmd, async (hub) =>
-        enableCrowdLink(hub.store.db, await getProject(hub.store.db, projectName), { quota: flags.quota, param: flags.param, completionCode: flags.code, minGoldAccuracy: flags.minGoldAccuracy }),
-      );
-      output(cmd, link, () => `crowd link: <hub URL>/crowd/${link.token}?${link.param}=<worker id>\nquota ${link.quota}, completion code ${link.completionCode}`);
+    .option('--hub-url <url>', 'the hub\'s address as workers reach it (default: env TROVE_PUBLIC_URL, else the local address)')
+    .action(async (projectName: string, flags: { quota: number; param: string; code?: string; newCode?: boolean; minGoldAccuracy?: number; hubUrl?: string }, cmd: Command) => {
+      if (flags.code !== undefined && flags.newCode) throw new InputError('--code and --new-code exclude each other');
+      if (flags.hubUrl !== undefined && !/^https?:\/\/[^/\s]+/.test(flags.hubUrl)) throw new InputError(`--hub-url must start with http:// or https://, got "${flags.hubUrl}"`);
+      const { link, hubUrl, localUrl } = await withHub(cmd, async (hub) => ({
+        link: await enableCrowdLink(hub.store.db, await getProject(hub.store.db, projectName), {
+          quota: flags.quota,
+          param: flags.param,
+          completionCode: flags.code,
+          newCode: flags.newCode,
+          minGoldAccuracy: flags.minGoldAccuracy,
+        }),
+        hubUrl: flags.hubUrl ?? hub.config.publicUrl,
+        localUrl: `http://${hub.config.host}:${hub.config.port}`,
+      }));
+      const url = crowdLinkUrl(hubUrl ?? localUrl, link, `{{${link.param}}}`);
+      const where = hubUrl ? '' : '\n(the local address: give --hub-url or set TROVE_PUBLIC_URL to the address workers reach)';
+      output(cmd, { ...link, url }, () => `crowd link: ${url}${where}\nquota ${link.quota}, completion code ${link.completionCode}`);
     });
 
   projects

@@ -14,6 +14,12 @@ function passwordFromEnv(variable: string): string {
   return value;
 }
 
+function emptyListHint(crowd: boolean): string {
+  return crowd
+    ? 'no crowd workers yet: they join through a crowd link (`npx trove projects crowd-link PROJECT`) or a crowd import (`npx trove crowd import PROJECT FILE --format mturk`)'
+    : 'no users yet: try `npx trove users add NAME --role annotator`';
+}
+
 export function registerUsersCommands(program: Command): void {
   const users = program.command('users').description('manage users: admins, managers, annotators');
 
@@ -50,7 +56,7 @@ export function registerUsersCommands(program: Command): void {
     .action(async (flags: { crowd?: boolean }, cmd: Command) => {
       const list = await withHub(cmd, (hub) => listUsers(hub.store.db, { kind: flags.crowd ? 'crowd' : 'human' }));
       output(cmd, list, () =>
-        list.length === 0 ? 'no users yet: try `trove users add NAME --role annotator`' : table(['NAME', 'ROLE', 'KIND', 'EXTERNAL ID', 'CREATED'], list.map((u) => [u.name, u.role, u.kind, u.externalId, u.createdAt])),
+        list.length === 0 ? emptyListHint(flags.crowd === true) : table(['NAME', 'ROLE', 'KIND', 'EXTERNAL ID', 'CREATED'], list.map((u) => [u.name, u.role, u.kind, u.externalId, u.createdAt])),
       );
     });
 

@@ -74,7 +74,7 @@ export async function* readDelimitedCells(stream: Readable, opts: DelimitedOptio
         const record = Array.isArray(parsed) ? parsed : parsed.record;
         const line = Array.isArray(parsed) ? ++parsedRecords : parsed.info.lines - newlinesIn(parsed.record);
         if (!columns) {
-          columns = checkHeader(record, opts.file);
+          columns = checkHeader(record, opts.file, opts.delimiter);
           continue;
         }
         if (record.length !== columns.length) {
@@ -112,7 +112,7 @@ export async function readHeader(stream: Readable, opts: { file: string; delimit
   try {
     for await (const record of parser as AsyncIterable<string[]>) {
       stream.destroy();
-      return checkHeader(record, opts.file);
+      return checkHeader(record, opts.file, opts.delimiter);
     }
   } catch (err) {
     if (err instanceof CsvError && err.code === 'CSV_MAX_RECORD_SIZE') throw new InputError(`${opts.file}:1: the header is longer than ${formatBytes(opts.maxRecordBytes)} (maxRecordBytes)`);
@@ -129,7 +129,17 @@ function newlinesIn(record: string[]): number {
   return n;
 }
 
-function checkHeader(record: string[], file: string): string[] {
+const OTHER_FORMAT: Record<string, { delimiter: string; format: string; what: string }> = {
+  '\t': { delimiter: ',', format: 'csv', what: 'commas' },
+  ',': { delimiter: '\t', format: 'tsv', what: 'tabs' },
+};
+
+function checkHeader(record: string[], file: string, delimiter: string): string[] {
+  // Read with the wrong delimiter, every row would import as one column: refused before anything is stored.
+  const other = OTHER_FORMAT[delimiter];
+  if (record.length === 1 && other && record[0].includes(other.delimiter)) {
+    throw new InputError(`${file}:1: the header is one column holding ${other.what}: the file looks like ${other.format.toUpperCase()}, read it with --format ${other.format}`);
+  }
   const seen = new Set<string>();
   for (const name of record) {
     if (name === '') throw new InputError(`${file}:1: the header has an empty column name`);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { withCredentialHint } from '../../core/errors.js';
 import type { SourceContext } from '../../core/source.js';
 import { readServiceCredential } from '../env-secret.js';
 import { checkLocalPath } from '../local-paths.js';
@@ -54,7 +55,10 @@ export async function fetchInput(ref: DatasetRef, opts: FetchOptions, ctx: Pick<
       await downloadToFile(client, url, file, {
         init: { headers },
         onProgress: (p) => ctx.progress({ bytes: p.bytes, totalBytes: p.totalBytes }),
+      }).catch((err: unknown) => {
+        throw ref.type === 'kaggle' ? withCredentialHint(err, 'check KAGGLE_USERNAME and KAGGLE_KEY') : err;
       });
+      ctx.progress({ message: `importing ${label}` });
     }
     const member = ref.type === 'kaggle' ? (ref.file ?? opts.entry) : opts.entry;
     if (fs.existsSync(file) && fs.statSync(file).isFile() && isZipFile(file)) {
@@ -68,12 +72,18 @@ export async function fetchInput(ref: DatasetRef, opts: FetchOptions, ctx: Pick<
   }
 }
 
+/** The API base: given as the bare host too (`https://www.kaggle.com`), it gets its `/api/v1`. */
+export function kaggleApiBase(given: string | undefined): string {
+  const base = (given ?? KAGGLE_API).replace(/\/+$/, '');
+  return /\/api\/v1$/.test(base) ? base : `${base}/api/v1`;
+}
+
 function downloadRequest(ref: Exclude<DatasetRef, { type: 'hf' | 'local' }>, opts: FetchOptions): { url: string; headers: Record<string, string> } {
   if (ref.type === 'kaggle') {
     const toKaggle = opts.apiBase === undefined;
     const user = readServiceCredential('KAGGLE_USERNAME', 'kaggle', toKaggle);
     const key = readServiceCredential('KAGGLE_KEY', 'kaggle', toKaggle);
-    const base = (opts.apiBase ?? KAGGLE_API).replace(/\/$/, '');
+    const base = kaggleApiBase(opts.apiBase);
     return {
       url: `${base}/datasets/download/${encodeURIComponent(ref.owner)}/${encodeURIComponent(ref.dataset)}`,
       headers: { authorization: `Basic ${Buffer.from(`${user}:${key}`).toString('base64')}` },

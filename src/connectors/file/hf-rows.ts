@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InputError, RemoteError } from '../../core/errors.js';
+import { InputError, RemoteError, withCredentialHint } from '../../core/errors.js';
 import type { SourceContext } from '../../core/source.js';
 import { readSecretEnv, readServiceCredential } from '../env-secret.js';
 import { HttpClient } from '../http/http-client.js';
@@ -44,13 +44,16 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
  * first config and its "train" split.
  */
 export async function* readHfRows(opts: HfOptions, ctx: SourceContext): AsyncGenerator<TabularRow> {
+  const tokenVar = opts.tokenEnv ?? (process.env.HF_TOKEN ? 'HF_TOKEN' : undefined);
   const token = opts.tokenEnv
     ? readSecretEnv(opts.tokenEnv, 'tokenEnv')
-    : process.env.HF_TOKEN
+    : tokenVar
       ? readServiceCredential('HF_TOKEN', 'HF_TOKEN', opts.apiBase === undefined)
       : undefined;
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-  const client = new HttpClient({ userAgent: opts.userAgent ?? DEFAULT_USER_AGENT, signal: ctx.signal, log: ctx.log });
+  const http = new HttpClient({ userAgent: opts.userAgent ?? DEFAULT_USER_AGENT, signal: ctx.signal, log: ctx.log });
+  const hint = tokenVar ? `check ${tokenVar} (a Hugging Face token with access to ${opts.dataset})` : 'set HF_TOKEN to a Hugging Face token (gated and private datasets need one)';
+  const client = { getJson: (url: string, init: { headers: Record<string, string> }) => http.getJson(url, init).catch((err: unknown) => Promise.reject(withCredentialHint(err, hint))) };
   const base = (opts.apiBase ?? HF_DATASETS_SERVER).replace(/\/$/, '');
   const { config, split } = await resolveSplit(client, base, headers, opts);
   const saved = await ctx.checkpoint.load<HfCheckpoint>();
@@ -67,7 +70,7 @@ export async function* readHfRows(opts: HfOptions, ctx: SourceContext): AsyncGen
   await ctx.checkpoint.clear();
 }
 
-async function resolveSplit(client: HttpClient, base: string, headers: Record<string, string>, opts: HfOptions): Promise<{ config: string; split: string }> {
+async function resolveSplit(client: Pick<HttpClient, 'getJson'>, base: string, headers: Record<string, string>, opts: HfOptions): Promise<{ config: string; split: string }> {
   if (opts.config && opts.split) return { config: opts.config, split: opts.split };
   const url = `${base}/splits?${new URLSearchParams({ dataset: opts.dataset })}`;
   const { splits } = parse(splitsSchema, await client.getJson(url, { headers }), `hf:${opts.dataset} splits`);

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { StoreError } from '../../core/errors.js';
+import { itemHistory } from '../../core/item-history.js';
 import { countItems, listItems } from '../../core/items.js';
 import { getRun, listRunErrors, listRuns, requestCancel } from '../../core/runs.js';
 import { getSource, listSources } from '../../core/sources.js';
@@ -61,6 +62,10 @@ export function coreApiRouter(hub: Hub): Router {
     const q = parseInput(listQuery, req.query, 'query');
     const sourceId = q.source ? (await getSource(db, q.source)).id : undefined;
     res.json(await listItems(db, { sourceId, limit: q.limit, cursor: q.cursor }));
+  });
+
+  r.get('/items/:id/history', async (req, res) => {
+    res.json(await itemHistory(db, parseInput(idParam, req.params.id, 'item id')));
   });
 
   return r;

@@ -58,7 +58,7 @@ import { z } from 'zod';
 import { ForbiddenError } from '../../core/errors.js';
 import type { Hub } from '../../hub.js';
 import { aggregateProject, AGGREGATION_POLICIES, fitProject } from '../../labeling/aggregate.js';
-import { crowdStatus, crowdWorkers, enableCrowdLink, releaseCrowdWorker } from '../../labeling/crowd-link.js';
+import { crowdLinkUrl, crowdStatus, crowdWorkers, enableCrowdLink, releaseCrowdWorker } from '../../labeling/crowd-link.js';
 import { addMember, createProject, getProject, getProjectById, isMember, itemFilterSchema, listProjects, ORDERINGS, setGold, setPriorities, type Project } from '../../labeling/projects.js';
 import { editAnnotation, listAnnotations, projectIdOfAnnotation, projectProgress, REVIEW_ACTIONS, reviewAnnotation } from '../../labeling/review.js';
 import { projectStats } from '../../labeling/stats.js';
@@ -91,6 +91,7 @@ const crowdBody = z.object({
   param: z.string().regex(/^[A-Za-z0-9_]{1,64}$/).optional(),
   quota: z.number().int().min(1).max(100_000),
   completionCode: z.string().regex(/^[A-Za-z0-9_-]{4,64}$/).optional(),
+  newCode: z.boolean().optional(),
   minGoldAccuracy: z.number().min(0).max(1).optional(),
 });
 const aggregateQuery = z.object({ policy: z.enum(AGGREGATION_POLICIES).optional(), limit: z.coerce.number().int().min(1).max(10_000).optional() });
@@ -273,7 +274,8 @@ export function labelingRouter(hub: Hub): Router {
     // Never from the request's Host header, which the caller chooses: a link made through a
     // crafted host would send workers elsewhere. Without TROVE_PUBLIC_URL only the path is known.
     const path = `/crowd/${link.token}?${link.param}={{${link.param}}}`;
-    res.json({ link: { ...link, path, url: hub.config.publicUrl ? `${hub.config.publicUrl}${path}` : null } });
+    const publicUrl = hub.config.publicUrl;
+    res.json({ link: { ...link, path, url: publicUrl ? crowdLinkUrl(publicUrl, link, `{{${link.param}}}`) : null } });
   });
 
   r.delete('/projects/:name/crowd-link', async (req, res) => {

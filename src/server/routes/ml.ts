@@ -7,6 +7,7 @@ import type { Hub } from '../../hub.js';
 import { LINEAGE_FILE, METRICS_FILE, REPORT_FILE, readJsonFile } from '../../ml/artifact.js';
 import { checkModelName, describeModel, listModels, modelDir } from '../../ml/model-registry.js';
 import { getSnapshot, listSnapshots } from '../../ml/snapshots/snapshot-store.js';
+import { reportContentSecurityPolicy } from '../report-csp.js';
 import { parseInput } from '../validate.js';
 
 const versionParam = z.coerce.number().int().positive();
@@ -35,12 +36,15 @@ export function mlRouter(hub: Hub): Router {
     res.json({ model: summary, lineage: readJsonFile(dir, LINEAGE_FILE), metrics: readJsonFile(dir, METRICS_FILE) });
   });
 
-  // The report is our own static HTML (no script, inline SVG); the page opens it as a document.
+  // The report is our own static HTML (no script, inline SVG); the page opens it as a document,
+  // under a policy of its own since the hub's blocks the report's inline styles.
   r.get('/models/:name/:version/report', (req, res) => {
     const dir = modelDir(dataDir, checkModelName(req.params.name), parseInput(versionParam, req.params.version, 'version'));
     const file = path.join(dir, REPORT_FILE);
     if (!fs.existsSync(file)) throw new NotFoundError('report', `${req.params.name}/${req.params.version}`);
-    res.type('html').send(fs.readFileSync(file, 'utf8'));
+    const html = fs.readFileSync(file, 'utf8');
+    res.setHeader('Content-Security-Policy', reportContentSecurityPolicy(html));
+    res.type('html').send(html);
   });
   return r;
 }
