@@ -264,12 +264,18 @@ export function labelStudioConfig(project: Project): string {
   return `<View>\n${object}\n  <Choices name="${LS_CONTROL}" toName="${LS_OBJECT}" choice="${choice}">\n${choices}\n  </Choices>\n</View>\n`;
 }
 
+const EMAIL = /^[^\s@:]+@[^\s@]+\.[^\s@]+$/;
+const LABEL_STUDIO_WORKER = 'labelstudio:';
+
 /**
- * How Label Studio names an annotator: by email when the annotator's name is one, else by name
- * only — never an external id as an email, nor a Trove user id Label Studio would take for one of its own.
+ * How Label Studio names an annotator: by email when there is one (a Trove name that is an email,
+ * or the email a Label Studio annotator was imported with), else by name only — never an external
+ * id as an email, nor a Trove user id Label Studio would take for one of its own.
  */
 function completedBy(a: StoredAnnotation): Record<string, unknown> {
-  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(a.user) ? { email: a.user } : { first_name: a.externalId ?? a.user, last_name: '' };
+  const fromLabelStudio = a.externalId?.startsWith(LABEL_STUDIO_WORKER) ? a.externalId.slice(LABEL_STUDIO_WORKER.length) : undefined;
+  const email = [fromLabelStudio, a.user].find((v) => v !== undefined && EMAIL.test(v));
+  return email ? { email } : { first_name: a.externalId ?? a.user, last_name: '' };
 }
 
 /**

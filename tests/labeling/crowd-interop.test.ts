@@ -85,7 +85,7 @@ describeEachStore('crowd import beside live labeling, and Label Studio both ways
     expect(await importCrowdResults(db(), project, 'mturk', file, 'results.csv', { skipFull: true })).toMatchObject({ imported: 1, skippedFull: 1 });
   });
 
-  test('Trove answers sent through Label Studio come back as the same answers, not as a new worker', async () => {
+  test('Trove answers sent through Label Studio come back as the same answers, not as a new worker; its annotators go back by email', async () => {
     const project = await seedProject(get().hub, ['one', 'two'], { overlap: 2 });
     const [u] = await seedUsers(get().hub, 1);
     await label(project, u.id, { label: 'pos' });
@@ -102,9 +102,13 @@ describeEachStore('crowd import beside live labeling, and Label Studio both ways
     const summary = await importCrowdResults(db(), project, 'labelstudio', JSON.stringify(throughLabelStudio), 'ls.json');
     const annotators = await db()('annotations').join('users', 'users.id', 'annotations.user_id').where('annotations.project_id', project.id).distinct('users.name', 'users.external_id');
 
+    const again = JSON.parse(await exported(project, 'labelstudio')) as LsTask[];
+    const byEmail = again.flatMap((t) => t.annotations.map((a) => a.completed_by.email)).filter(Boolean);
+
     expect(summary).toMatchObject({ imported: 2, ownAnswers: 2, workers: 1 });
     expect(annotators.map((a) => a.external_id ?? a.name).sort()).toEqual(['labelstudio:bob@ls.example', u.name].sort());
     expect(JSON.stringify(tasks)).not.toContain('"email"');
+    expect(byEmail).toEqual(['bob@ls.example', 'bob@ls.example']);
   });
 
   test('a Trove answer changed in Label Studio is refused with its place, not stored as a second answer', async () => {
