@@ -233,13 +233,14 @@ function projectTasks(q: Knex | Knex.Transaction, project: Project) {
  * (text, URL, key, a field) by one pass over the project's tasks, keeping only the values asked for.
  */
 async function resolveTasks(q: Knex | Knex.Transaction, project: Project, tasks: ParsedTask[], file: string): Promise<Array<TaskRow | undefined>> {
-  const byTask = await rowsById(q, project, 'tasks.id', tasks.flatMap((t) => (t.match.by === 'task' ? [t.match.id] : [])));
-  const byItem = await rowsById(q, project, 'tasks.item_id', tasks.flatMap((t) => (t.match.by === 'item' ? [t.match.id] : [])));
+  const idsOf = (by: 'task' | 'item') => tasks.flatMap((t) => (isIdMatch(t.match) && t.match.by === by ? [t.match.id] : []));
+  const byTask = await rowsById(q, project, 'task', idsOf('task'));
+  const byItem = await rowsById(q, project, 'item', idsOf('item'));
   const byValue = await rowsByValue(q, project, tasks.map((t) => t.match));
   return tasks.map((t) => {
     const m = t.match;
     if (isIdMatch(m)) {
-      const row = (m.by === 'task' ? byTask.get(m.id) : [...byItem.values()].find((r) => r.item_id === m.id)) ?? undefined;
+      const row = m.by === 'task' ? byTask.get(m.id) : byItem.get(m.id);
       if (row && m.expectText && row.text !== null && !m.expectText.includes(row.text)) {
         throw new LineError(file, t.where, `${m.by} ${m.id} of project ${project.name} holds another text than the file's ("${clip(row.text)}" here, "${clip(m.expectText[m.expectText.length - 1])}" there): the file comes from another hub or the item changed; match items by their text with --match-field text`);
       }
@@ -251,12 +252,13 @@ async function resolveTasks(q: Knex | Knex.Transaction, project: Project, tasks:
   });
 }
 
-async function rowsById(q: Knex | Knex.Transaction, project: Project, column: string, ids: number[]): Promise<Map<number, TaskRow>> {
+/** The project's tasks by task id or by item id (an item is in a project once). */
+async function rowsById(q: Knex | Knex.Transaction, project: Project, by: 'task' | 'item', ids: number[]): Promise<Map<number, TaskRow>> {
   const out = new Map<number, TaskRow>();
   const unique = [...new Set(ids)];
   for (let i = 0; i < unique.length; i += ID_CHUNK) {
-    const rows: TaskRow[] = await projectTasks(q, project).whereIn(column, unique.slice(i, i + ID_CHUNK)).select(TASK_COLUMNS);
-    for (const r of rows) out.set(r.id, r);
+    const rows: TaskRow[] = await projectTasks(q, project).whereIn(by === 'task' ? 'tasks.id' : 'tasks.item_id', unique.slice(i, i + ID_CHUNK)).select(TASK_COLUMNS);
+    for (const r of rows) out.set(by === 'task' ? r.id : r.item_id, r);
   }
   return out;
 }
@@ -305,6 +307,8 @@ function unmatched(t: ParsedTask, project: Project, file: string, opts: ImportOp
   return new LineError(file, t.where, `no item of project ${project.name} has ${describeMatch(m)}${hint}`);
 }
 
+/** A quoted value kept to one short line: an error message is one line whatever the item holds. */
 function clip(text: string): string {
-  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length > 60 ? `${flat.slice(0, 57)}…` : flat;
 }

@@ -166,7 +166,7 @@ function regionSpans(r: Region, data: Record<string, unknown>, file: string, whe
   if (typeof start !== 'number' || typeof end !== 'number') throw new LineError(file, where, 'a span region needs numeric value.start and value.end');
   const offsets = spanOffsets(text, start, end, r.value?.text);
   if (!offsets) {
-    throw new LineError(file, where, `span ${start}-${end} "${String(r.value?.text)}" is not at those offsets of data.${textField}, counted in code points (Label Studio) or UTF-16 units`);
+    throw new LineError(file, where, `span ${start}-${end} ${JSON.stringify(r.value?.text)} is not at those offsets of data.${textField}, counted in code points (Label Studio) or UTF-16 units`);
   }
   return (Array.isArray(labels) ? labels : []).map((label: unknown) => ({ ...offsets, label }));
 }
