@@ -132,3 +132,24 @@ export async function* streamByItem(db: Knex, projectId: number): AsyncGenerator
     if (group.length) yield group;
   }
 }
+
+/**
+ * Every task of the project in task order, each with its counted annotations (none for a task
+ * nobody labeled yet): a page of tasks by keyset on the primary key, then their annotations.
+ */
+export async function* streamTasksWithAnnotations(db: Knex, projectId: number): AsyncGenerator<{ taskId: number; itemId: number; annotations: StoredAnnotation[] }> {
+  const annotators = new Annotators(db);
+  let after = 0;
+  for (;;) {
+    const tasks: Array<{ id: number; item_id: number }> = await db('tasks').where('project_id', projectId).where('id', '>', after).orderBy('id').limit(TASK_PAGE).select('id', 'item_id');
+    if (tasks.length === 0) return;
+    after = tasks[tasks.length - 1].id;
+    const rows: Row[] = await annotationRows(db, projectId, false)
+      .whereIn('task_id', tasks.map((t) => t.id))
+      .orderBy([{ column: 'task_id' }, { column: 'id' }]);
+    await annotators.load(rows);
+    const byTask = new Map<number, StoredAnnotation[]>();
+    for (const r of rows) byTask.set(r.task_id, [...(byTask.get(r.task_id) ?? []), annotators.toAnnotation(r)]);
+    for (const t of tasks) yield { taskId: t.id, itemId: t.item_id, annotations: byTask.get(t.id) ?? [] };
+  }
+}

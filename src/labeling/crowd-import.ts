@@ -1,60 +1,116 @@
 import { createHash } from 'node:crypto';
-import { parse as parseCsv } from 'csv-parse/sync';
 import type { Knex } from 'knex';
 import { InputError } from '../core/errors.js';
-import { toJsonColumn } from '../core/json-column.js';
+import { Ingestor, type IngestListener } from '../core/ingest.js';
+import { fromJsonColumn, toJsonColumn } from '../core/json-column.js';
+import type { Store } from '../core/store.js';
 import { nowIso } from '../core/time.js';
-import { validateResult, type LabelResult } from './label-schema.js';
+import { isIdMatch, parseCrowdFile, LineError, type CrowdImportFormat, type ItemMatch, type ParsedAnswer, type ValueMatch, type ParsedCrowdFile, type ParsedTask } from './crowd-formats/index.js';
+import { canonicalAnswer, validateResult, type LabelResult } from './label-schema.js';
 import type { Project } from './projects.js';
+import { reclaimExpiredLeases } from './tasks.js';
 import { crowdWorker } from './users.js';
 
-export const CROWD_IMPORT_FORMATS = ['mturk', 'labelstudio', 'groundtruth', 'jsonl'] as const;
-export type CrowdImportFormat = (typeof CROWD_IMPORT_FORMATS)[number];
+export { CROWD_IMPORT_FORMATS, type CrowdImportFormat } from './crowd-formats/index.js';
 
-/** One answer read from a crowd file, before it is checked against the project. */
-interface ParsedAnswer {
-  /** Where it came from, for error messages: "line 7", "task #3". */
-  where: string;
-  taskId?: number;
-  itemId?: number;
-  platform: string;
-  workerId: string;
-  /** Stable id of the answer in its file, so importing the same file twice adds nothing. */
-  answerId: string;
-  raw: unknown;
-  workSeconds: number | null;
+export interface ImportOptions {
+  /** The task data field that identifies items (see ParseOptions.matchField). */
+  matchField?: string;
+  /** The widget, control or label attribute holding the answer when a file has several. */
+  answerField?: string;
+  /** Skip answers for items that already have their K answers instead of refusing the file. */
+  skipFull?: boolean;
+  /** Create the items no task of the project matches, in this source of the project. */
+  create?: { store: Store; listeners: IngestListener[]; source: string };
 }
 
 export interface ImportSummary {
   imported: number;
   alreadyImported: number;
+  /** Answers Trove exported itself, recognised on their way back and not counted again. */
+  ownAnswers: number;
   skippedRejected: number;
+  /** Answers for items already full, skipped under `skipFull`. */
+  skippedFull: number;
+  /** Live leases given up so an imported answer could take their slot. */
+  leasesReleased: number;
+  expiredLeasesReclaimed: number;
+  itemsCreated: number;
   workers: number;
 }
 
-class LineError extends InputError {
-  constructor(file: string, where: string, reason: string) {
-    super(`${file} ${where}: ${reason}`, { file, where });
-  }
+interface TaskRow {
+  id: number;
+  item_id: number;
+  text: string | null;
+  url: string | null;
+  key: string;
+  fields: string;
+  is_gold: boolean | number;
+  gold_result: string | null;
 }
 
+const ID_CHUNK = 500;
+const SCAN_PAGE = 1000;
+const RACE_RETRIES = 8;
+
 /**
- * Imports crowd answers into a project. Everything is parsed and checked first, then stored in
- * one transaction: a malformed file reports its line and reason and nothing is imported.
- * Crowd workers become annotators of kind `crowd`, keyed by platform and external id.
+ * Imports crowd answers into a project. The file is parsed first (crowd-formats/, no store), then
+ * everything is stored in one transaction: a malformed file reports its line and reason and
+ * nothing is imported. Crowd workers become annotators of kind `crowd`, keyed by platform and
+ * external id. Leases are not answers: an imported answer takes a free slot, else an expired
+ * lease's (all are reclaimed first), else a live lease's; only K real answers make an item full,
+ * as they do for the crowd-csv export that offered it.
  */
-export async function importCrowdResults(db: Knex, project: Project, format: CrowdImportFormat, text: string, file: string): Promise<ImportSummary> {
-  const { answers, skippedRejected } = parseAnswers(format, text, file, project);
-  return db.transaction(async (trx) => {
-    const summary: ImportSummary = { imported: 0, alreadyImported: 0, skippedRejected, workers: 0 };
-    const workers = new Map<string, number>();
-    for (const a of answers) {
-      const task = await findTask(trx, project, a, file);
-      let result: LabelResult;
-      try {
-        result = validateResult(project.schema, a.raw, task.text);
-      } catch (err) {
-        throw new LineError(file, a.where, (err as Error).message);
+export async function importCrowdResults(db: Knex, project: Project, format: CrowdImportFormat, text: string, file: string, opts: ImportOptions = {}): Promise<ImportSummary> {
+  const parsed = parseCrowdFile(format, text, { file, schema: project.schema, matchField: opts.matchField, answerField: opts.answerField });
+  if (!opts.create) return db.transaction((trx) => storeAll(trx, project, format, parsed, file, opts, 0));
+  return importCreatingItems(db, project, format, parsed, file, opts, opts.create);
+}
+
+/** New items and the answers on them commit in one transaction: the ingest's, which also gives them their tasks. */
+async function importCreatingItems(db: Knex, project: Project, format: CrowdImportFormat, parsed: ParsedCrowdFile, file: string, opts: ImportOptions, create: NonNullable<ImportOptions['create']>): Promise<ImportSummary> {
+  const sourceId = await projectSource(db, project, create.source);
+  const found = await resolveTasks(db, project, parsed.tasks, file);
+  const records = new Map<string, ParsedTask['item']>();
+  parsed.tasks.forEach((t, i) => {
+    if (found[i] || isIdMatch(t.match)) return;
+    records.set(`${format}-${createHash('sha256').update(JSON.stringify(t.item)).digest('hex').slice(0, 24)}`, t.item);
+  });
+  const ingestor = new Ingestor(create.store, { sourceId, runId: null, listeners: create.listeners, batchSize: records.size + 1 });
+  let summary: ImportSummary | undefined;
+  try {
+    for (const [key, item] of records) await ingestor.add({ key, ...item });
+    await ingestor.flush(async (trx) => {
+      summary = await storeAll(trx, project, format, parsed, file, opts, records.size);
+    });
+  } finally {
+    await ingestor.close();
+  }
+  return summary as ImportSummary;
+}
+
+async function projectSource(db: Knex, project: Project, name: string): Promise<number> {
+  const sources: Array<{ id: number; name: string }> = await db('project_sources').join('sources', 'sources.id', 'project_sources.source_id').where('project_sources.project_id', project.id).select('sources.id', 'sources.name');
+  const source = sources.find((s) => s.name === name);
+  if (!source) throw new InputError(`--create-in ${name}: not a source of project ${project.name} (its sources: ${sources.map((s) => s.name).join(', ')})`);
+  return source.id;
+}
+
+async function storeAll(trx: Knex.Transaction, project: Project, format: CrowdImportFormat, parsed: ParsedCrowdFile, file: string, opts: ImportOptions, itemsCreated: number): Promise<ImportSummary> {
+  const summary: ImportSummary = { imported: 0, alreadyImported: 0, ownAnswers: 0, skippedRejected: parsed.skippedRejected, skippedFull: 0, leasesReleased: 0, expiredLeasesReclaimed: 0, itemsCreated, workers: 0 };
+  summary.expiredLeasesReclaimed = await reclaimAllExpired(trx, project.id);
+  const rows = await resolveTasks(trx, project, parsed.tasks, file);
+  const workers = new Map<string, number>();
+  const full: Array<{ where: string; itemId: number }> = [];
+  for (const [i, t] of parsed.tasks.entries()) {
+    const task = rows[i];
+    if (!task) throw unmatched(t, project, file, opts);
+    for (const a of t.answers) {
+      const result = checkedResult(project, a, task, file);
+      if (a.troveAnnotationId !== undefined && (await isOwnAnswer(trx, project, task, a, result, file))) {
+        summary.ownAnswers++;
+        continue;
       }
       const workerKey = `${a.platform}:${a.workerId}`;
       let userId = workers.get(workerKey);
@@ -68,50 +124,91 @@ export async function importCrowdResults(db: Knex, project: Project, format: Cro
         summary.alreadyImported++;
         continue;
       }
-      await storeAnswer(trx, project, task, userId, clientId, result, a, file);
+      const assignmentId = await takeSlot(trx, project, task, userId, a, file, summary);
+      if (assignmentId === undefined) {
+        full.push({ where: a.where, itemId: task.item_id });
+        if (opts.skipFull) summary.skippedFull++;
+        continue;
+      }
+      await storeAnnotation(trx, project, task, userId, assignmentId, clientId, result, a);
       summary.imported++;
     }
-    summary.workers = workers.size;
-    return summary;
-  });
+  }
+  if (full.length && !opts.skipFull) {
+    throw new LineError(
+      file,
+      full[0].where,
+      `item ${full[0].itemId} already has its ${project.overlap} annotations (overlap); ${full.length} answer(s) of this file are for items already full, so nothing was imported: pass --skip-full to import the others and skip those`,
+    );
+  }
+  summary.workers = workers.size;
+  return summary;
 }
 
-async function findTask(trx: Knex.Transaction, project: Project, a: ParsedAnswer, file: string) {
-  const q = trx('tasks').join('items', 'items.id', 'tasks.item_id').where('tasks.project_id', project.id);
-  if (a.taskId !== undefined) q.where('tasks.id', a.taskId);
-  else q.where('tasks.item_id', a.itemId ?? -1);
-  const task: { id: number; item_id: number; text: string | null; is_gold: boolean | number; gold_result: string | null } | undefined = await q.first('tasks.id', 'tasks.item_id', 'items.text', 'tasks.is_gold', 'tasks.gold_result');
-  if (!task) throw new LineError(file, a.where, `${a.taskId !== undefined ? `task ${a.taskId}` : `item ${a.itemId}`} is not in project ${project.name}`);
-  return task;
-}
-
-async function storeAnswer(
-  trx: Knex.Transaction,
-  project: Project,
-  task: { id: number; item_id: number; is_gold: boolean | number; gold_result: string | null },
-  userId: number,
-  clientId: string,
-  result: LabelResult,
-  a: ParsedAnswer,
-  file: string,
-): Promise<void> {
-  const gold = Boolean(task.is_gold);
-  if (await trx('assignments').where({ task_id: task.id, user_id: userId }).first('id')) {
-    throw new LineError(file, a.where, `worker ${a.workerId} already has an annotation on ${a.taskId !== undefined ? `task ${task.id}` : `item ${task.item_id}`}`);
-  }
-  let slot: number | null = null;
-  if (!gold) {
-    const taken = new Set<number>(await trx('assignments').where('task_id', task.id).whereNotNull('slot').pluck('slot'));
-    slot = Array.from({ length: project.overlap }, (_, i) => i).find((i) => !taken.has(i)) ?? null;
-    if (slot === null) throw new LineError(file, a.where, `item ${task.item_id} already has its ${project.overlap} annotations (overlap)`);
-  }
+async function reclaimAllExpired(trx: Knex.Transaction, projectId: number): Promise<number> {
   const now = nowIso();
-  const [assignment] = (await trx('assignments')
-    .insert({ task_id: task.id, project_id: project.id, user_id: userId, slot, status: 'submitted', lease_expires_at: null, created_at: now })
-    .returning('id')) as Array<{ id: number }>;
+  let total = 0;
+  for (let n = await reclaimExpiredLeases(trx, projectId, now); n > 0; n = await reclaimExpiredLeases(trx, projectId, now)) total += n;
+  return total;
+}
+
+function checkedResult(project: Project, a: ParsedAnswer, task: TaskRow, file: string): LabelResult {
+  try {
+    return validateResult(project.schema, a.result, task.text);
+  } catch (err) {
+    throw new LineError(file, a.where, (err as Error).message);
+  }
+}
+
+/** An answer Trove exported (its Label Studio regions name the annotation) is that annotation; changed, it is refused. */
+async function isOwnAnswer(trx: Knex.Transaction, project: Project, task: TaskRow, a: ParsedAnswer, result: LabelResult, file: string): Promise<boolean> {
+  const own: { result: string } | undefined = await trx('annotations').where({ id: a.troveAnnotationId, project_id: project.id, task_id: task.id }).first('result');
+  if (!own) return false;
+  if (canonicalAnswer(fromJsonColumn<LabelResult>(own.result, { label: '' })) === canonicalAnswer(result)) return true;
+  throw new LineError(file, a.where, `is Trove's annotation ${a.troveAnnotationId}, changed since it was exported; Trove keeps one answer per annotator: correct it in Trove's review queue, or drop its "trove-…" region ids to import it as another worker's answer`);
+}
+
+/**
+ * The assignment an imported answer is stored under: a free slot, else the slot of the most
+ * recent live lease (which is given up: a lease is not an answer), else none (the item is full).
+ * The worker's own lease on the task becomes its answer.
+ */
+async function takeSlot(trx: Knex.Transaction, project: Project, task: TaskRow, userId: number, a: ParsedAnswer, file: string, summary: ImportSummary): Promise<number | undefined> {
+  for (let attempt = 0; attempt < RACE_RETRIES; attempt++) {
+    const rows: Array<{ id: number; user_id: number; slot: number | null; status: string; created_at: string }> = await trx('assignments').where('task_id', task.id).select('id', 'user_id', 'slot', 'status', 'created_at');
+    const mine = rows.find((r) => r.user_id === userId);
+    if (mine && mine.status !== 'leased') throw new LineError(file, a.where, `worker ${a.workerId} already has an annotation on item ${task.item_id}`);
+    if (mine) await trx('assignments').where({ id: mine.id }).del();
+    const others = rows.filter((r) => r !== mine);
+    let slot: number | null = null;
+    if (!task.is_gold) {
+      const taken = new Set(others.filter((r) => r.slot !== null).map((r) => Number(r.slot)));
+      slot = Array.from({ length: project.overlap }, (_, i) => i).find((i) => !taken.has(i)) ?? null;
+      if (slot === null) {
+        const lease = others.filter((r) => r.status === 'leased' && r.slot !== null).sort((x, y) => y.created_at.localeCompare(x.created_at))[0];
+        if (!lease) return undefined;
+        if (!(await trx('assignments').where({ id: lease.id, status: 'leased' }).del())) continue;
+        summary.leasesReleased++;
+        slot = Number(lease.slot);
+      }
+    }
+    const inserted: Array<{ id: number }> = await trx('assignments')
+      .insert({ task_id: task.id, project_id: project.id, user_id: userId, slot, status: 'submitted', lease_expires_at: null, created_at: nowIso() })
+      .onConflict()
+      .ignore()
+      .returning('id');
+    // Refused by the unique slot index: a `next` took the slot since it was read; look again.
+    if (inserted[0]) return inserted[0].id;
+  }
+  throw new LineError(file, a.where, `item ${task.item_id} is being leased faster than the import can take a slot; run the import again`);
+}
+
+async function storeAnnotation(trx: Knex.Transaction, project: Project, task: TaskRow, userId: number, assignmentId: number, clientId: string, result: LabelResult, a: ParsedAnswer): Promise<void> {
+  const gold = Boolean(task.is_gold);
+  const now = nowIso();
   await trx('annotations').insert({
     client_id: clientId,
-    assignment_id: assignment.id,
+    assignment_id: assignmentId,
     task_id: task.id,
     project_id: project.id,
     item_id: task.item_id,
@@ -125,178 +222,93 @@ async function storeAnswer(
   });
 }
 
-function parseAnswers(format: CrowdImportFormat, text: string, file: string, project: Project): { answers: ParsedAnswer[]; skippedRejected: number } {
-  switch (format) {
-    case 'mturk':
-      return parseMturk(text, file, project);
-    case 'labelstudio':
-      return { answers: parseLabelStudio(text, file, project), skippedRejected: 0 };
-    case 'groundtruth':
-      return { answers: parseGroundTruth(text, file, project), skippedRejected: 0 };
-    case 'jsonl':
-      return { answers: parseJsonl(text, file), skippedRejected: 0 };
-  }
+const TASK_COLUMNS = ['tasks.id', 'tasks.item_id', 'items.text', 'items.url', 'items.key', 'items.fields', 'tasks.is_gold', 'tasks.gold_result'];
+
+function projectTasks(q: Knex | Knex.Transaction, project: Project) {
+  return q('tasks').join('items', 'items.id', 'tasks.item_id').where('tasks.project_id', project.id);
 }
 
-const MTURK_REQUIRED = ['HITId', 'AssignmentId', 'WorkerId', 'AssignmentStatus'];
-
-/** Mechanical Turk batch results (HITId, AssignmentId, WorkerId, AssignmentStatus, WorkTimeInSeconds, Input.*, Answer.*). */
-function parseMturk(text: string, file: string, project: Project): { answers: ParsedAnswer[]; skippedRejected: number } {
-  let records: Array<{ record: Record<string, string>; info: { lines: number } }>;
-  try {
-    records = parseCsv(text, { columns: true, bom: true, info: true, skip_empty_lines: true, relax_column_count: false });
-  } catch (err) {
-    throw new InputError(`${file}: not a valid CSV (${(err as Error).message})`);
-  }
-  const header = records[0] ? Object.keys(records[0].record) : [];
-  const missing = MTURK_REQUIRED.filter((c) => !header.includes(c));
-  if (records.length && missing.length) throw new InputError(`${file} line 1: missing column(s) ${missing.join(', ')} of the Mechanical Turk batch-results layout`);
-  const answers: ParsedAnswer[] = [];
-  let skippedRejected = 0;
-  for (const { record: r, info } of records) {
-    const where = `line ${info.lines}`;
-    if (r.AssignmentStatus === 'Rejected') {
-      skippedRejected++;
-      continue;
+/**
+ * The project task each parsed task names (undefined: none). Ids are looked up directly; values
+ * (text, URL, key, a field) by one pass over the project's tasks, keeping only the values asked for.
+ */
+async function resolveTasks(q: Knex | Knex.Transaction, project: Project, tasks: ParsedTask[], file: string): Promise<Array<TaskRow | undefined>> {
+  const idsOf = (by: 'task' | 'item') => tasks.flatMap((t) => (isIdMatch(t.match) && t.match.by === by ? [t.match.id] : []));
+  const byTask = await rowsById(q, project, 'task', idsOf('task'));
+  const byItem = await rowsById(q, project, 'item', idsOf('item'));
+  const byValue = await rowsByValue(q, project, tasks.map((t) => t.match));
+  return tasks.map((t) => {
+    const m = t.match;
+    if (isIdMatch(m)) {
+      const row = m.by === 'task' ? byTask.get(m.id) : byItem.get(m.id);
+      if (row && m.expectText && row.text !== null && !m.expectText.includes(row.text)) {
+        throw new LineError(file, t.where, `${m.by} ${m.id} of project ${project.name} holds another text than the file's ("${clip(row.text)}" here, "${clip(m.expectText[m.expectText.length - 1])}" there): the file comes from another hub or the item changed; match items by their text with --match-field text`);
+      }
+      return row;
     }
-    if (!r.WorkerId) throw new LineError(file, where, 'WorkerId is empty');
-    const ids = inputIds(r['Input.task_id'], r['Input.item_id'], file, where);
-    answers.push({ where, ...ids, platform: 'mturk', workerId: r.WorkerId, answerId: r.AssignmentId || `${r.HITId}:${r.WorkerId}`, raw: mturkAnswer(r, project, file, where), workSeconds: numberOrNull(r.WorkTimeInSeconds) });
-  }
-  return { answers, skippedRejected };
-}
-
-function inputIds(task: string | undefined, item: string | undefined, file: string, where: string): { taskId?: number; itemId?: number } {
-  const t = task ? Number(task) : undefined;
-  const i = item ? Number(item) : undefined;
-  if (t !== undefined && Number.isInteger(t) && t > 0) return { taskId: t };
-  if (i !== undefined && Number.isInteger(i) && i > 0) return { itemId: i };
-  throw new LineError(file, where, 'needs a task_id or item_id (Input.task_id / Input.item_id from the crowd-csv export)');
-}
-
-function numberOrNull(v: string | undefined): number | null {
-  const n = Number(v);
-  return v !== undefined && v !== '' && Number.isFinite(n) ? n : null;
-}
-
-/** Answer.taskAnswers (crowd-html-elements JSON) or plain Answer.label / Answer.labels ("a|b") / Answer.spans (JSON). */
-function mturkAnswer(r: Record<string, string>, project: Project, file: string, where: string): unknown {
-  const json = (v: string, column: string) => {
-    try {
-      return JSON.parse(v) as unknown;
-    } catch {
-      throw new LineError(file, where, `${column} is not valid JSON`);
-    }
-  };
-  if (r['Answer.taskAnswers']) {
-    const parsed = json(r['Answer.taskAnswers'], 'Answer.taskAnswers');
-    const first = (Array.isArray(parsed) ? parsed[0] : parsed) as Record<string, unknown> | undefined;
-    const answer = first?.label as { label?: unknown; labels?: unknown; entities?: unknown } | undefined;
-    if (!answer) throw new LineError(file, where, 'Answer.taskAnswers has no "label" answer');
-    if (answer.entities !== undefined) return { spans: entitiesToSpans(answer.entities, file, where) };
-    if (answer.labels !== undefined) return { labels: answer.labels };
-    return project.schema.kind === 'multi' ? { labels: [answer.label] } : { label: answer.label };
-  }
-  if (r['Answer.spans'] !== undefined) return { spans: json(r['Answer.spans'], 'Answer.spans') };
-  if (r['Answer.labels'] !== undefined) return { labels: r['Answer.labels'] ? r['Answer.labels'].split('|') : [] };
-  if (r['Answer.label'] !== undefined) return project.schema.kind === 'multi' ? { labels: r['Answer.label'].split('|').filter(Boolean) } : { label: r['Answer.label'] };
-  throw new LineError(file, where, 'no answer column (Answer.taskAnswers, Answer.label, Answer.labels or Answer.spans)');
-}
-
-function entitiesToSpans(entities: unknown, file: string, where: string): unknown[] {
-  if (!Array.isArray(entities)) throw new LineError(file, where, 'entities must be a list');
-  return entities.map((e: { startOffset?: unknown; endOffset?: unknown; label?: unknown }) => ({ start: e.startOffset, end: e.endOffset, label: e.label }));
-}
-
-/** Label Studio JSON export: tasks with `data` (trove_task_id or trove_item_id) and `annotations` of choices/labels results. */
-function parseLabelStudio(text: string, file: string, project: Project): ParsedAnswer[] {
-  let tasks: unknown;
-  try {
-    tasks = JSON.parse(text);
-  } catch (err) {
-    throw new InputError(`${file}: not valid JSON (${(err as Error).message})`);
-  }
-  if (!Array.isArray(tasks)) throw new InputError(`${file}: a Label Studio export is a JSON array of tasks`);
-  const answers: ParsedAnswer[] = [];
-  tasks.forEach((t: { id?: unknown; data?: Record<string, unknown>; annotations?: unknown }, i) => {
-    const where = `task #${i + 1}`;
-    if (!t || typeof t !== 'object' || !t.data) throw new LineError(file, where, 'has no "data"');
-    const ids = inputIds(t.data.trove_task_id === undefined ? undefined : String(t.data.trove_task_id), t.data.trove_item_id === undefined ? undefined : String(t.data.trove_item_id), file, where);
-    if (t.annotations !== undefined && !Array.isArray(t.annotations)) throw new LineError(file, where, '"annotations" must be a list');
-    for (const [j, a] of ((t.annotations ?? []) as Array<Record<string, unknown>>).entries()) {
-      const aw = `${where} annotation #${j + 1}`;
-      if (a.was_cancelled) continue;
-      const by = a.completed_by as { id?: unknown; email?: unknown } | number | string | undefined;
-      const worker = typeof by === 'object' && by ? String(by.email ?? by.id ?? '') : String(by ?? '');
-      if (!worker) throw new LineError(file, aw, 'has no completed_by');
-      answers.push({ where: aw, ...ids, platform: 'labelstudio', workerId: worker, answerId: String(a.id ?? `${i}:${j}`), raw: labelStudioToResult(a.result, project, file, aw), workSeconds: typeof a.lead_time === 'number' ? a.lead_time : null });
-    }
-  });
-  return answers;
-}
-
-function labelStudioToResult(result: unknown, project: Project, file: string, where: string): unknown {
-  if (!Array.isArray(result)) throw new LineError(file, where, '"result" must be a list');
-  const regions = result as Array<{ type?: string; value?: { choices?: unknown; labels?: unknown; start?: unknown; end?: unknown } }>;
-  if (project.schema.kind === 'spans') {
-    return { spans: regions.filter((r) => r.type === 'labels').map((r) => ({ start: r.value?.start, end: r.value?.end, label: Array.isArray(r.value?.labels) ? r.value?.labels[0] : undefined })) };
-  }
-  const choices = regions.filter((r) => r.type === 'choices').flatMap((r) => (Array.isArray(r.value?.choices) ? (r.value?.choices as unknown[]) : []));
-  if (project.schema.kind === 'multi') return { labels: choices };
-  if (choices.length !== 1) throw new LineError(file, where, `expected one choice, found ${choices.length}`);
-  return { label: choices[0] };
-}
-
-/** A Ground Truth output manifest: the label attribute and its -metadata, one JSON object per line. */
-function parseGroundTruth(text: string, file: string, project: Project): ParsedAnswer[] {
-  const classes = project.schema.labels.map((l) => l.value);
-  return jsonLines(text, file).map(({ value: o, where }) => {
-    const metaKey = Object.keys(o).find((k) => k.endsWith('-metadata'));
-    if (!metaKey) throw new LineError(file, where, 'no "<label attribute>-metadata" key');
-    const attr = metaKey.slice(0, -'-metadata'.length);
-    const meta = o[metaKey] as Record<string, unknown>;
-    const value = o[attr];
-    const itemId = o['trove-item-id'];
-    if (typeof itemId !== 'number') throw new LineError(file, where, 'no "trove-item-id" (export with `trove projects export P --format groundtruth`)');
-    const job = typeof meta['job-name'] === 'string' ? meta['job-name'] : attr;
-    let raw: unknown;
-    if (project.schema.kind === 'spans') {
-      const entities = (value as { annotations?: { entities?: unknown } } | undefined)?.annotations?.entities;
-      raw = { spans: entitiesToSpans(entities, file, where) };
-    } else if (project.schema.kind === 'multi') {
-      if (!Array.isArray(value)) throw new LineError(file, where, `"${attr}" must be a list of class indices`);
-      raw = { labels: value.map((i) => classes[Number(i)] ?? `class ${String(i)}`) };
-    } else {
-      raw = { label: typeof meta['class-name'] === 'string' ? meta['class-name'] : (classes[Number(value)] ?? `class ${String(value)}`) };
-    }
-    return { where, itemId, platform: 'groundtruth', workerId: job.replace(/[^A-Za-z0-9_-]/g, '_'), answerId: `${job}:${itemId}`, raw, workSeconds: null };
+    const hits = [...new Map(m.values.flatMap((v) => byValue.get(valueKey(m, v)) ?? []).map((r): [number, TaskRow] => [r.id, r])).values()];
+    if (hits.length > 1) throw new LineError(file, t.where, `${describeMatch(m)} matches ${hits.length} items of project ${project.name} (ids ${hits.map((r) => r.item_id).join(', ')}): match by a field that tells them apart with --match-field`);
+    return hits[0];
   });
 }
 
-/** JSON Lines: {taskId | itemId, worker, result, platform?}. */
-function parseJsonl(text: string, file: string): ParsedAnswer[] {
-  return jsonLines(text, file).map(({ value: o, where }) => {
-    if (typeof o.worker !== 'string' || !o.worker) throw new LineError(file, where, '"worker" (the external worker id) is missing');
-    const ids = inputIds(o.taskId === undefined ? undefined : String(o.taskId), o.itemId === undefined ? undefined : String(o.itemId), file, where);
-    if (o.result === undefined) throw new LineError(file, where, '"result" is missing');
-    const platform = typeof o.platform === 'string' && /^[A-Za-z0-9_-]{1,40}$/.test(o.platform) ? o.platform : 'jsonl';
-    return { where, ...ids, platform, workerId: o.worker, answerId: typeof o.id === 'string' ? o.id : where, raw: o.result, workSeconds: null };
-  });
-}
-
-function jsonLines(text: string, file: string): Array<{ value: Record<string, unknown>; where: string }> {
-  const out: Array<{ value: Record<string, unknown>; where: string }> = [];
-  text.split(/\r?\n/).forEach((line, i) => {
-    if (!line.trim()) return;
-    const where = `line ${i + 1}`;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (err) {
-      throw new LineError(file, where, `not valid JSON (${(err as Error).message})`);
-    }
-    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new LineError(file, where, 'expected a JSON object');
-    out.push({ value: value as Record<string, unknown>, where });
-  });
+/** The project's tasks by task id or by item id (an item is in a project once). */
+async function rowsById(q: Knex | Knex.Transaction, project: Project, by: 'task' | 'item', ids: number[]): Promise<Map<number, TaskRow>> {
+  const out = new Map<number, TaskRow>();
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += ID_CHUNK) {
+    const rows: TaskRow[] = await projectTasks(q, project).whereIn(by === 'task' ? 'tasks.id' : 'tasks.item_id', unique.slice(i, i + ID_CHUNK)).select(TASK_COLUMNS);
+    for (const r of rows) out.set(by === 'task' ? r.id : r.item_id, r);
+  }
   return out;
+}
+
+function valueKey(m: ValueMatch, value: string | number | boolean): string {
+  return `${m.by}\u0000${m.field ?? ''}\u0000${String(value)}`;
+}
+
+function rowValue(m: ValueMatch, row: TaskRow): string | undefined {
+  if (m.by === 'text') return row.text ?? undefined;
+  if (m.by === 'url') return row.url ?? undefined;
+  if (m.by === 'key') return row.key;
+  const v = fromJsonColumn<Record<string, unknown>>(row.fields, {})[m.field ?? ''];
+  return v === undefined || v === null ? undefined : String(v);
+}
+
+async function rowsByValue(q: Knex | Knex.Transaction, project: Project, matches: ItemMatch[]): Promise<Map<string, TaskRow[]>> {
+  const byValue = matches.filter((m): m is ValueMatch => !isIdMatch(m));
+  const wanted = new Set(byValue.flatMap((m) => m.values.map((v) => valueKey(m, v))));
+  const kinds = [...new Map(byValue.map((m) => [valueKey(m, ''), m])).values()];
+  const out = new Map<string, TaskRow[]>();
+  if (wanted.size === 0) return out;
+  for (let after = 0; ; ) {
+    const rows: TaskRow[] = await projectTasks(q, project).where('tasks.id', '>', after).orderBy('tasks.id').limit(SCAN_PAGE).select(TASK_COLUMNS);
+    for (const row of rows) {
+      for (const m of kinds) {
+        const v = rowValue(m, row);
+        const key = v === undefined ? undefined : valueKey(m, v);
+        if (key !== undefined && wanted.has(key)) out.set(key, [...(out.get(key) ?? []), row]);
+      }
+    }
+    if (rows.length < SCAN_PAGE) return out;
+    after = rows[rows.length - 1].id;
+  }
+}
+
+function describeMatch(m: ItemMatch): string {
+  if (isIdMatch(m)) return `${m.by} ${m.id}`;
+  return `${m.by === 'field' ? `field ${m.field}` : m.by} "${clip(String(m.values[m.values.length - 1]))}"`;
+}
+
+function unmatched(t: ParsedTask, project: Project, file: string, opts: ImportOptions): LineError {
+  const m = t.match;
+  if (isIdMatch(m)) return new LineError(file, t.where, `${m.by} ${m.id} is not in project ${project.name}`);
+  const hint = opts.create ? '' : ' (pass --create-in <one of its sources> to create it, or --match-field to match by another field)';
+  return new LineError(file, t.where, `no item of project ${project.name} has ${describeMatch(m)}${hint}`);
+}
+
+/** A quoted value kept to one short line: an error message is one line whatever the item holds. */
+function clip(text: string): string {
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length > 60 ? `${flat.slice(0, 57)}…` : flat;
 }

@@ -4,9 +4,10 @@ import { stringify } from 'csv-stringify';
 import type { Knex } from 'knex';
 import { fromJsonColumn } from '../core/json-column.js';
 import { projectDecider, type AggregatedItem, type AggregationPolicy } from './aggregate.js';
-import { streamAnnotationPages, streamByItem, type StoredAnnotation } from './annotation-stream.js';
+import { streamAnnotationPages, streamByItem, streamTasksWithAnnotations, type StoredAnnotation } from './annotation-stream.js';
 import type { LabelResult } from './label-schema.js';
 import type { Project } from './projects.js';
+import { utf16ToCodePoint } from './text-offsets.js';
 
 export const PROJECT_EXPORT_FORMATS = ['jsonl', 'csv', 'labelstudio', 'groundtruth', 'crowd-csv', 'crowd-jsonl'] as const;
 export type ProjectExportFormat = (typeof PROJECT_EXPORT_FORMATS)[number];
@@ -225,33 +226,76 @@ async function writeAggregatedCsv(db: Knex, project: Project, policy: Aggregatio
   return writeCsvRows(out, columns, rows());
 }
 
-/** Label Studio result regions for one answer; span offsets are UTF-16, as Label Studio counts them. */
-export function labelStudioResult(result: LabelResult, text: string | null): Array<Record<string, unknown>> {
-  if ('label' in result) return [{ from_name: 'label', to_name: 'text', type: 'choices', value: { choices: [result.label] } }];
-  if ('labels' in result) return [{ from_name: 'label', to_name: 'text', type: 'choices', value: { choices: result.labels } }];
+/**
+ * Label Studio result regions for one answer, under the control names of labelStudioConfig().
+ * Span offsets become code points, as Label Studio counts them. Region ids name the annotation
+ * (`trove-<id>-<n>`): Label Studio keeps them, so the import knows Trove's own answers coming back.
+ */
+export function labelStudioResult(result: LabelResult, text: string | null, annotationId?: number): Array<Record<string, unknown>> {
+  const id = (i: number) => (annotationId === undefined ? {} : { id: `trove-${annotationId}-${i}` });
+  if ('label' in result) return [{ ...id(0), from_name: LS_CONTROL, to_name: LS_OBJECT, type: 'choices', value: { choices: [result.label] } }];
+  if ('labels' in result) return [{ ...id(0), from_name: LS_CONTROL, to_name: LS_OBJECT, type: 'choices', value: { choices: result.labels } }];
+  const body = text ?? '';
   return result.spans.map((s, i) => ({
-    id: `s${i}`,
-    from_name: 'label',
-    to_name: 'text',
+    ...id(i),
+    from_name: LS_CONTROL,
+    to_name: LS_OBJECT,
     type: 'labels',
-    value: { start: s.start, end: s.end, text: (text ?? '').slice(s.start, s.end), labels: [s.label] },
+    value: { start: utf16ToCodePoint(body, s.start), end: utf16ToCodePoint(body, s.end), text: body.slice(s.start, s.end), labels: [s.label] },
   }));
 }
 
-/** A JSON array of Label Studio tasks: data, annotations (completed_by is the annotator), predictions (aggregates). */
+const LS_CONTROL = 'label';
+const LS_OBJECT = 'text';
+
+function xmlAttr(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** The Label Studio labeling config (`<View>` XML) the Label Studio export fits: its control and object names, the project's labels. */
+export function labelStudioConfig(project: Project): string {
+  const object = `  <Text name="${LS_OBJECT}" value="$text"/>`;
+  if (project.schema.kind === 'spans') {
+    const labels = project.schema.labels.map((l) => `    <Label value="${xmlAttr(l.value)}"${l.color ? ` background="${l.color}"` : ''}/>`).join('\n');
+    return `<View>\n  <Labels name="${LS_CONTROL}" toName="${LS_OBJECT}">\n${labels}\n  </Labels>\n${object}\n</View>\n`;
+  }
+  const choice = project.schema.kind === 'multi' ? 'multiple' : 'single';
+  const choices = project.schema.labels.map((l) => `    <Choice value="${xmlAttr(l.value)}"/>`).join('\n');
+  return `<View>\n${object}\n  <Choices name="${LS_CONTROL}" toName="${LS_OBJECT}" choice="${choice}">\n${choices}\n  </Choices>\n</View>\n`;
+}
+
+const EMAIL = /^[^\s@:]+@[^\s@]+\.[^\s@]+$/;
+const LABEL_STUDIO_WORKER = 'labelstudio:';
+
+/**
+ * How Label Studio names an annotator: by email when there is one (a Trove name that is an email,
+ * or the email a Label Studio annotator was imported with), else by name only — never an external
+ * id as an email, nor a Trove user id Label Studio would take for one of its own.
+ */
+function completedBy(a: StoredAnnotation): Record<string, unknown> {
+  const fromLabelStudio = a.externalId?.startsWith(LABEL_STUDIO_WORKER) ? a.externalId.slice(LABEL_STUDIO_WORKER.length) : undefined;
+  const email = [fromLabelStudio, a.user].find((v) => v !== undefined && EMAIL.test(v));
+  return email ? { email } : { first_name: a.externalId ?? a.user, last_name: '' };
+}
+
+/**
+ * A JSON array of Label Studio tasks, one per task of the project (unlabeled ones too, to label in
+ * Label Studio): data, annotations (completed_by is the annotator), predictions (aggregates).
+ */
 async function writeLabelStudio(db: Knex, project: Project, policy: AggregationPolicy | undefined, out: Writable): Promise<number> {
   const decide = policy ? await projectDecider(db, project, policy) : undefined;
   let n = 0;
   await write(out, '[');
-  for await (const [group, item] of withItems(db, streamByItem(db, project.id), (g) => g[0].itemId)) {
-    const prediction = decide?.(group);
-    const task = {
-      id: group[0].taskId,
-      data: { text: item.text, url: item.url, ...item.fields, trove_item_id: item.id, trove_task_id: group[0].taskId, trove_key: item.key, trove_source: item.source },
+  for await (const [task, item] of withItems(db, streamTasksWithAnnotations(db, project.id), (t) => t.itemId)) {
+    const group = task.annotations;
+    const prediction = group.length ? decide?.(group) : undefined;
+    const record = {
+      id: task.taskId,
+      data: { text: item.text, url: item.url, ...item.fields, trove_item_id: item.id, trove_task_id: task.taskId, trove_key: item.key, trove_source: item.source },
       annotations: group.map((a) => ({
         id: a.id,
-        completed_by: { id: a.userId, email: a.externalId ?? a.user },
-        result: labelStudioResult(a.result, item.text),
+        completed_by: completedBy(a),
+        result: labelStudioResult(a.result, item.text, a.id),
         was_cancelled: false,
         ground_truth: a.isGold,
         created_at: a.createdAt,
@@ -259,7 +303,7 @@ async function writeLabelStudio(db: Knex, project: Project, policy: AggregationP
       })),
       predictions: prediction ? [{ model_version: `trove-${policy}`, score: prediction.confidence, result: labelStudioResult(predictionResult(prediction), item.text) }] : [],
     };
-    await write(out, (n ? ',\n' : '\n') + JSON.stringify(task));
+    await write(out, (n ? ',\n' : '\n') + JSON.stringify(record));
     n++;
   }
   await write(out, '\n]\n');

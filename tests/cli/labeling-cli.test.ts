@@ -170,4 +170,21 @@ describe.each(storeKinds)('trove labeling CLI [%s]', (kind) => {
     },
     SLOW,
   );
+
+  test(
+    'crowd import refuses answers for full items with their count unless --skip-full; the Label Studio export writes its labeling config',
+    async () => {
+      const late = file('late.jsonl', ['{"worker": "w5", "itemId": 1, "result": {"label": "pos"}}', '{"worker": "w5", "itemId": 3, "result": {"label": "pos"}}'].join('\n'));
+      const config = path.join(files, 'config.xml');
+      const full = refused(await trove(['crowd', 'import', 'sentiment', late, '--format', 'jsonl']));
+      const skipped = json(await trove(['crowd', 'import', 'sentiment', late, '--format', 'jsonl', '--skip-full', '--json']));
+      const exported = await trove(['projects', 'export', 'sentiment', '--format', 'labelstudio', '--out', path.join(files, 'ls.json'), '--template', config]);
+
+      expect(full).toMatch(/^trove: \S+late\.jsonl line 1: item 1 already has its 2 annotations \(overlap\); 1 answer\(s\) of this file are for items already full, so nothing was imported: pass --skip-full/);
+      expect(skipped).toMatchObject({ imported: 1, skippedFull: 1 });
+      expect(exported.stderr).toMatch(/^exported 3 tasks to /);
+      expect(fs.readFileSync(config, 'utf8')).toContain('<Choices name="label" toName="text" choice="single">');
+    },
+    SLOW,
+  );
 });

@@ -5,7 +5,7 @@ import { InputError } from '../../core/errors.js';
 import { AGGREGATION_POLICIES, type AggregationPolicy } from '../../labeling/aggregate.js';
 import { crowdLinkUrl, enableCrowdLink } from '../../labeling/crowd-link.js';
 import { crowdTemplate } from '../../labeling/crowd-template.js';
-import { exportProject, PROJECT_EXPORT_FORMATS, type ProjectExportFormat } from '../../labeling/export.js';
+import { exportProject, labelStudioConfig, PROJECT_EXPORT_FORMATS, type ProjectExportFormat } from '../../labeling/export.js';
 import { addMember, createProject, getProject, listProjects, ORDERINGS, parseFilter, setGold, type Ordering } from '../../labeling/projects.js';
 import { projectProgress } from '../../labeling/review.js';
 import { projectStats } from '../../labeling/stats.js';
@@ -178,13 +178,13 @@ export function registerProjectsCommands(program: Command): void {
     .requiredOption('--format <format>', PROJECT_EXPORT_FORMATS.join(' | '))
     .option('--aggregate <policy>', `one answer per item: ${AGGREGATION_POLICIES.join(' | ')}`)
     .option('--out <file>', 'write to this file')
-    .option('--template <file>', 'crowd-csv: also write the HTML form template here')
+    .option('--template <file>', 'crowd-csv: also write the HTML form template here; labelstudio: the labeling config (<View> XML) it fits')
     .action(async (projectName: string, flags: { format: string; aggregate?: string; out?: string; template?: string }, cmd: Command) => {
       const format = oneOf<ProjectExportFormat>('--format', flags.format, PROJECT_EXPORT_FORMATS);
       const aggregate = flags.aggregate === undefined ? undefined : oneOf<AggregationPolicy>('--aggregate', flags.aggregate, AGGREGATION_POLICIES);
       const count = await withHub(cmd, async (hub) => {
         const project = await getProject(hub.store.db, projectName);
-        if (flags.template) fs.writeFileSync(flags.template, crowdTemplate(project));
+        if (flags.template) fs.writeFileSync(flags.template, format === 'labelstudio' ? labelStudioConfig(project) : crowdTemplate(project));
         const out = flags.out ? fs.createWriteStream(flags.out) : process.stdout;
         const n = await exportProject(hub.store.db, project, { format, aggregate }, out);
         if (flags.out) {
