@@ -10,8 +10,8 @@ export function newTally(): Tally {
 }
 
 /** The figures docs/benchmarks.md records, printed so a run shows them. */
-export function reportTally(corpus: string, tally: Tally): string {
-  const line = `${corpus} conformance: ${tally.equal.length} equal, ${tally.refused.length} refused with a clear line, ${tally.wrong.length} wrong`;
+export function reportTally(corpus: string, tally: Tally, refusedAs = 'refused with a clear line'): string {
+  const line = `${corpus} conformance: ${tally.equal.length} equal, ${tally.refused.length} ${refusedAs}, ${tally.wrong.length} wrong`;
   process.stdout.write(`${line}\n${tally.wrong.map((w) => `  wrong: ${w}\n`).join('')}`);
   return line;
 }

@@ -98,8 +98,8 @@ export async function* readFeed(config: RssConfig, ctx: SourceContext): AsyncGen
   const where = describeUrl(config.url);
   const response = await client.request(config.url, { headers: { accept: 'application/rss+xml, application/atom+xml, application/xml, text/xml' } });
   const body = Buffer.from(await response.arrayBuffer());
-  const { parseFeed } = await import('./feed-parser.js');
-  const feed = parseFeed(decodeBody(body, detectCharset(response.headers.get('content-type') ?? undefined, body)), where);
+  const { parseFeedResponse } = await import('./feed-parser.js');
+  const feed = parseFeedResponse(body, { url: response.url || config.url, contentType: response.headers.get('content-type') ?? undefined, contentLocation: response.headers.get('content-location') ?? undefined }, where);
   const articles = config.fetchArticles ? new ArticleFetcher(userAgent, config.articlesPerSecond, ctx) : undefined;
   let done = 0;
   for (const entry of feed.entries) {
