@@ -118,7 +118,7 @@ async function openParquet(file: string): Promise<OpenedParquet> {
   }
   if ((await footerMagic(buffer)) === 'PARE') throw new InputError(`${file}: ${ENCRYPTED}`);
   try {
-    metadata = await parquetMetadataAsync(buffer, { parsers: READ_OPTIONS.parsers });
+    metadata = await parquetMetadataAsync(buffer);
   } catch (err) {
     throw new InputError(`${file}: not a readable Parquet file: ${reason(err)}`);
   }
