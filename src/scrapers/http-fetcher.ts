@@ -82,12 +82,14 @@ export class HttpFetcher implements PageLoader {
   }
 
   /** A plain GET of a small text resource (robots.txt, sitemaps); null on 4xx. */
-  async fetchText(url: string, signal: AbortSignal): Promise<{ status: number; text: string | null }> {
+  /** A text resource; a redirect answers no text and says where it points (`location`). */
+  async fetchText(url: string, signal: AbortSignal): Promise<{ status: number; text: string | null; location?: string }> {
     const res = await this.send(url, signal);
     if (res.statusCode >= 300) {
       await res.body.dump();
       if (res.statusCode >= 500) throw new RemoteError(`${url}: HTTP ${res.statusCode}`, { transient: true });
-      return { status: res.statusCode, text: null };
+      const location = res.statusCode < 400 ? res.headers.location : undefined;
+      return { status: res.statusCode, text: null, location: Array.isArray(location) ? location[0] : location };
     }
     const body = await this.readBody(res, url);
     const unzipped = body[0] === 0x1f && body[1] === 0x8b ? await gunzipCapped(body, this.settings.maxBytes, url) : body;

@@ -1,6 +1,6 @@
-import robotsParserModule from 'robots-parser';
 import { errorMessage } from '../core/errors.js';
 import type { HttpFetcher } from './http-fetcher.js';
+import { parseRobotsTxt } from './robots-txt.js';
 
 export interface HostRobots {
   allows(url: string): boolean;
@@ -10,14 +10,15 @@ export interface HostRobots {
   unavailable?: string;
 }
 
-// The package is CommonJS exporting a function; its typings declare an ES default export.
-const robotsParser = robotsParserModule as unknown as typeof robotsParserModule.default;
-
 const ALLOW_ALL: HostRobots = { allows: () => true, crawlDelayMs: null, sitemaps: [] };
 
+/** RFC 9309: crawlers follow at least five consecutive redirects of robots.txt. */
+const MAX_REDIRECTS = 5;
+
 /**
- * robots.txt per host, fetched once per run (RFC 9309): 4xx means no rules; a 5xx or an
- * unreachable host means everything is disallowed, with the reason, until the next run.
+ * robots.txt per host, fetched and parsed once per run (RFC 9309): redirects are followed up to
+ * five times; 4xx (or more redirects) means no rules; a 5xx or an unreachable host means
+ * everything is disallowed, with the reason, until the next run.
  */
 export class RobotsCache {
   private readonly hosts = new Map<string, Promise<HostRobots>>();
@@ -40,22 +41,29 @@ export class RobotsCache {
   }
 
   private async load(origin: string, signal: AbortSignal): Promise<HostRobots> {
-    const robotsUrl = `${origin}/robots.txt`;
     let text: string | null;
     try {
-      text = (await this.fetcher.fetchText(robotsUrl, signal)).text;
+      text = await this.fetchRobots(`${origin}/robots.txt`, signal);
     } catch (err) {
       if (signal.aborted) throw err;
       return { allows: () => false, crawlDelayMs: null, sitemaps: [], unavailable: `robots.txt unavailable: ${errorMessage(err)}` };
     }
     if (text === null) return ALLOW_ALL;
-    const robots = robotsParser(robotsUrl, text);
-    const delay = robots.getCrawlDelay(this.productToken);
+    const robots = parseRobotsTxt(text);
+    const delay = robots.crawlDelaySeconds(this.productToken);
     return {
-      allows: (u) => robots.isAllowed(u, this.productToken) !== false,
-      crawlDelayMs: typeof delay === 'number' && delay > 0 ? Math.min(delay, 60) * 1000 : null,
-      sitemaps: robots.getSitemaps(),
+      allows: (u) => robots.allows(u, this.productToken),
+      crawlDelayMs: delay !== undefined && delay > 0 ? Math.min(delay, 60) * 1000 : null,
+      sitemaps: robots.sitemaps,
     };
   }
-}
 
+  private async fetchRobots(url: string, signal: AbortSignal): Promise<string | null> {
+    let target = url;
+    for (let redirects = 0; ; redirects++) {
+      const answer = await this.fetcher.fetchText(target, signal);
+      if (answer.location === undefined || redirects === MAX_REDIRECTS) return answer.text;
+      target = new URL(answer.location, target).href;
+    }
+  }
+}

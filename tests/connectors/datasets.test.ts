@@ -138,7 +138,7 @@ describeEachStore('public datasets', (get) => {
       ['a, quoted note', { 'sepal length': 5.1, class: 'setosa', seen: '2020-03-04T05:06:00.000Z' }],
       [null, { 'sepal length': null, class: 'iris versicolor', seen: null }],
       ['sparse', { 'sepal length': 6.5, class: 'setosa', seen: null }],
-      ['weighted', { 'sepal length': 4.9, class: 'setosa', seen: '2021-12-31T23:59:00.000Z' }],
+      ['weighted', { 'sepal length': 4.9, class: 'setosa', seen: '2021-12-31T23:59:00.000Z', weight: 3 }],
     ]);
   });
 

@@ -16,18 +16,20 @@ export interface ArffAttribute {
 
 /**
  * Streams Weka/OpenML ARFF: numeric, nominal, string and date attributes, dense and sparse
- * rows, `?` for a missing value and an optional `{weight}` after a row. A bad line stops with
- * file, line and reason.
+ * rows, `?` for a missing value, `%` comments (also after a header line or a row) and an
+ * optional `{weight}` after a row, kept as the field `weight` (`arff_weight` when an attribute
+ * is already named so). A bad line stops with file, line and reason.
  */
 export async function* readArff(stream: Readable, opts: { file: string }): AsyncGenerator<TabularRow> {
   const lines = readline.createInterface({ input: stream, crlfDelay: Infinity });
   const attributes: ArffAttribute[] = [];
   let inData = false;
   let lineNo = 0;
+  let weightField = 'weight';
   for await (const raw of lines) {
     lineNo++;
-    const line = raw.trim();
-    if (line === '' || line.startsWith('%')) continue;
+    const line = withoutComment(raw).trim();
+    if (line === '') continue;
     const where = `${opts.file}:${lineNo}`;
     if (!inData) {
       const directive = /^@(\w+)\s*(.*)$/.exec(line);
@@ -36,11 +38,15 @@ export async function* readArff(stream: Readable, opts: { file: string }): Async
       if (name === 'attribute') attributes.push(parseAttribute(directive[2], where));
       else if (name === 'data') {
         if (attributes.length === 0) throw new InputError(`${where}: @data before any @attribute`);
+        if (attributes.some((a) => a.name === 'weight')) weightField = 'arff_weight';
         inData = true;
       } else if (name !== 'relation') throw new InputError(`${where}: unknown directive @${directive[1]}`);
       continue;
     }
-    yield { line: lineNo, values: line.startsWith('{') ? sparseRow(line, attributes, where) : denseRow(line, attributes, where) };
+    const { body, weight } = splitWeight(line, where);
+    const values = body.startsWith('{') ? sparseRow(body, attributes, where) : denseRow(body, attributes, where);
+    if (weight !== undefined) values[weightField] = weight;
+    yield { line: lineNo, values };
   }
   if (!inData) throw new InputError(`${opts.file}: no @data section`);
 }
@@ -52,7 +58,7 @@ export async function arffColumns(stream: Readable, file: string): Promise<strin
   let lineNo = 0;
   for await (const raw of lines) {
     lineNo++;
-    const line = raw.trim();
+    const line = withoutComment(raw).trim();
     if (/^@data\b/i.test(line)) break;
     const m = /^@attribute\s+(.*)$/i.exec(line);
     if (m) names.push(parseAttribute(m[1], `${file}:${lineNo}`).name);
@@ -153,12 +159,31 @@ function convert(raw: string, quoted: boolean, attr: ArffAttribute, where: strin
   }
 }
 
-function stripWeight(line: string): string {
-  return line.replace(/,\s*\{[^{}]*\}\s*$/, '');
+/** A line up to its first `%` outside quotes: Weka reads the rest as a comment. */
+function withoutComment(line: string): string {
+  if (!line.includes('%')) return line;
+  let quote: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = undefined;
+    } else if (c === "'" || c === '"') quote = c;
+    else if (c === '%') return line.slice(0, i);
+  }
+  return line;
 }
 
-function denseRow(line: string, attributes: ArffAttribute[], where: string): Record<string, unknown> {
-  const body = stripWeight(line);
+/** A row and its instance weight, written `, {w}` after the values (Weka's default weight is 1). */
+function splitWeight(line: string, where: string): { body: string; weight?: number } {
+  const m = /^(.*[^\s,]),\s*\{([^{}]*)\}\s*$/s.exec(line);
+  if (!m) return { body: line };
+  const weight = Number(m[2].trim());
+  if (m[2].trim() === '' || !Number.isFinite(weight)) throw new InputError(`${where}: instance weight "{${m[2]}}" is not a number`);
+  return { body: m[1], weight };
+}
+
+function denseRow(body: string, attributes: ArffAttribute[], where: string): Record<string, unknown> {
   const raws = rawValues(body, where);
   if (raws.length !== attributes.length) throw new InputError(`${where}: expected ${attributes.length} values, found ${raws.length}`);
   const values: Record<string, unknown> = {};
@@ -169,8 +194,7 @@ function denseRow(line: string, attributes: ArffAttribute[], where: string): Rec
 }
 
 /** Sparse rows list only non-zero values: `{index value, …}`; the rest are 0 (the first label of a nominal). */
-function sparseRow(line: string, attributes: ArffAttribute[], where: string): Record<string, unknown> {
-  const body = line.replace(/\}\s*,\s*\{[^{}]*\}\s*$/, '}');
+function sparseRow(body: string, attributes: ArffAttribute[], where: string): Record<string, unknown> {
   if (!body.endsWith('}')) throw new InputError(`${where}: a sparse row must end with "}"`);
   const values: Record<string, unknown> = {};
   for (const attr of attributes) values[attr.name] = attr.type.kind === 'numeric' ? 0 : attr.type.kind === 'nominal' ? attr.type.values[0] : null;
@@ -231,8 +255,24 @@ const DATE_TOKENS: Record<string, [string, string]> = {
   HH: ['(\\d{1,2})', 'hour'],
   mm: ['(\\d{1,2})', 'minute'],
   ss: ['(\\d{1,2})', 'second'],
-  SSS: ['(\\d{1,3})', 'ms'],
+  // Java reads milliseconds as a count of any digits; Weka's strict parsing refuses one over 999.
+  SSS: ['(\\d+)', 'ms'],
+  SS: ['(\\d+)', 'ms'],
+  S: ['(\\d+)', 'ms'],
+  // Java's Z and z both read RFC 822 offsets and zone names (`+0430`, `UTC`, `GMT+04:30`).
+  Z: ['([+-]\\d{4}|GMT[+-]\\d{1,2}:\\d{2}|[A-Za-z]{1,5})', 'zone'],
+  z: ['([+-]\\d{4}|GMT[+-]\\d{1,2}:\\d{2}|[A-Za-z]{1,5})', 'zone'],
+  X: ['(Z|[+-]\\d{2}(?::?\\d{2})?)', 'zone'],
 };
+
+const ZONE_NAMES: Record<string, number> = { UTC: 0, GMT: 0, UT: 0, Z: 0, EST: -300, EDT: -240, CST: -360, CDT: -300, MST: -420, MDT: -360, PST: -480, PDT: -420 };
+
+/** Minutes east of UTC of a zone as Java's date patterns write it, or undefined when unknown. */
+function zoneMinutes(zone: string): number | undefined {
+  const offset = /^(?:GMT)?([+-])(\d{1,2}):?(\d{2})?$/.exec(zone);
+  if (offset) return (offset[1] === '-' ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3] ?? 0));
+  return ZONE_NAMES[zone.toUpperCase()];
+}
 
 /** A parser for a Java SimpleDateFormat pattern as ARFF uses it; values come out as ISO-8601 UTC. */
 function dateParser(format: string): (text: string) => string | undefined {
@@ -259,14 +299,20 @@ function dateParser(format: string): (text: string) => string | undefined {
   return (text) => {
     const m = re.exec(text.trim());
     if (!m) return undefined;
-    const v: Record<string, number> = { year: 1970, month: 1, day: 1, hour: 0, minute: 0, second: 0, ms: 0 };
-    parts.forEach((p, i) => {
-      const n = Number(m[i + 1]);
-      if (p === 'year2') v.year = n < 70 ? 2000 + n : 1900 + n;
-      else v[p] = n;
-    });
-    const date = new Date(Date.UTC(v.year, v.month - 1, v.day, v.hour, v.minute, v.second, v.ms));
+    const v: Record<string, number> = { year: 1970, month: 1, day: 1, hour: 0, minute: 0, second: 0, ms: 0, zone: 0 };
+    for (let i = 0; i < parts.length; i++) {
+      const text = m[i + 1];
+      if (parts[i] === 'zone') {
+        const minutes = zoneMinutes(text);
+        if (minutes === undefined) return undefined;
+        v.zone = minutes;
+      } else if (parts[i] === 'year2') v.year = Number(text) < 70 ? 2000 + Number(text) : 1900 + Number(text);
+      else v[parts[i]] = Number(text);
+    }
+    if (v.hour > 23 || v.minute > 59 || v.second > 59 || v.ms > 999) return undefined;
+    const date = new Date(Date.UTC(v.year, v.month - 1, v.day));
     if (date.getUTCMonth() !== v.month - 1 || date.getUTCDate() !== v.day) return undefined;
+    date.setUTCHours(v.hour, v.minute - v.zone, v.second, v.ms);
     return date.toISOString();
   };
 }

@@ -1,16 +1,13 @@
-import robotsParserModule from 'robots-parser';
 import { errorMessage, RemoteError } from '../../core/errors.js';
 import type { RecordInput, SourceContext } from '../../core/source.js';
 import { detectCharset, decodeBody } from '../../scrapers/charset.js';
+import { parseRobotsTxt } from '../../scrapers/robots-txt.js';
 import { extractPage, parseHtml } from '../../scrapers/extract/page-extractor.js';
 import { allowPrivateNetworks, hostsOf } from '../http/address-guard.js';
 import { HttpClient, describeUrl } from '../http/http-client.js';
 import { DEFAULT_USER_AGENT } from '../source-options.js';
 import type { RssConfig } from './rss-config.js';
 import type { FeedEntry } from './feed-parser.js';
-
-// The package is CommonJS exporting a function; its typings declare an ES default export.
-const robotsParser = robotsParserModule as unknown as typeof robotsParserModule.default;
 
 
 function plainText(html: string | undefined): string {
@@ -81,9 +78,10 @@ class ArticleFetcher {
     const url = `${origin}/robots.txt`;
     try {
       const response = await this.client.request(url);
-      const robots = robotsParser(url, await response.text());
-      const delay = robots.getCrawlDelay(this.userAgent);
-      return { allowed: (u: string) => robots.isAllowed(u, this.userAgent) !== false, delayMs: delay ? Math.min(delay, 60) * 1000 : 0 };
+      const robots = parseRobotsTxt(await response.text());
+      const token = this.userAgent.split(/[/\s]/)[0] || this.userAgent;
+      const delay = robots.crawlDelaySeconds(token);
+      return { allowed: (u: string) => robots.allows(u, token), delayMs: delay ? Math.min(delay, 60) * 1000 : 0 };
     } catch (err) {
       // A missing robots.txt (4xx) allows everything; an unreachable one is treated as the same
       // outage the article fetch would then hit.
@@ -102,8 +100,8 @@ export async function* readFeed(config: RssConfig, ctx: SourceContext): AsyncGen
   const where = describeUrl(config.url);
   const response = await client.request(config.url, { headers: { accept: 'application/rss+xml, application/atom+xml, application/xml, text/xml' } });
   const body = Buffer.from(await response.arrayBuffer());
-  const { parseFeed } = await import('./feed-parser.js');
-  const feed = parseFeed(decodeBody(body, detectCharset(response.headers.get('content-type') ?? undefined, body)), where);
+  const { parseFeedResponse } = await import('./feed-parser.js');
+  const feed = parseFeedResponse(body, { url: response.url || config.url, contentType: response.headers.get('content-type') ?? undefined, contentLocation: response.headers.get('content-location') ?? undefined }, where);
   const articles = config.fetchArticles ? new ArticleFetcher(userAgent, config.articlesPerSecond, ctx, guardExcept) : undefined;
   let done = 0;
   for (const entry of feed.entries) {
