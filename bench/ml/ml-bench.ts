@@ -5,7 +5,8 @@
  * pipeline are reported separately. (2) SMOTE end to end at 10k, 100k and 1M rows (20 features, 10%
  * minority, Gaussian clusters) and the exact neighbour search alone over 100,000 × 20 rows.
  * CPU time is printed beside wall time because the machine is usually shared.
- * `BENCH_ML_PART=training|smote` runs one half; `BENCH_ML_EPOCHS` (10) and `BENCH_ML_RUNS` (5) size the training part.
+ * (3) The text part (text-bench.ts): ReutersCorn against scikit-learn, 100,000 documents, a served text model.
+ * `BENCH_ML_PART=training|smote|text` runs one part; `BENCH_ML_EPOCHS` (10) and `BENCH_ML_RUNS` (5) size the training part.
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/ml/backend.js';
@@ -17,6 +18,7 @@ import { buildModel, inputTensors } from '../../src/ml/model-builder.js';
 import { seededRandom } from '../../src/ml/random.js';
 import { encodeSplit, fitPreprocessing, modelShape, prepareData, trainModel } from '../../src/ml/train.js';
 import { median } from '../median.js';
+import { textBench } from './text-bench.js';
 
 const EPOCHS = Number(process.env.BENCH_ML_EPOCHS ?? 10);
 const RUNS = Number(process.env.BENCH_ML_RUNS ?? 5);
@@ -151,5 +153,6 @@ function smoteTimes(): void {
 }
 
 const part = process.env.BENCH_ML_PART;
-if (part !== 'smote') await trainingThroughput();
-if (part !== 'training') smoteTimes();
+if (!part || part === 'training') await trainingThroughput();
+if (!part || part === 'smote') smoteTimes();
+if (!part || part === 'text') await textBench();

@@ -19,6 +19,7 @@ import { buildModel, chooseArchitecture, inputTensors, taskOf, type Architecture
 import { batchDataset, predictRows } from './training/batches.js';
 import { inferFeatureTypes, isMissing, naturalOrder, numericValue } from './preprocess/feature-types.js';
 import { Preprocessor, type EncodedRows } from './preprocess/pipeline.js';
+import { textProblem } from './preprocess/tfidf.js';
 import { cleanRows, type CleaningReport } from './preprocess/row-cleaning.js';
 import { withSeededMathRandom } from './random.js';
 import { renderReport, type TrialRow } from './report.js';
@@ -93,6 +94,7 @@ export function prepareData(rows: LabeledRow[], config: TrainConfig, seed: numbe
   const plans = inferFeatureTypes(labeled, config.features);
   checkFinite(labeled, plans.filter((f) => f.type === 'numeric').map((f) => f.name));
   const textFields = plans.filter((f) => f.type === 'text').map((f) => f.name);
+  checkTexts(labeled, textFields, config.tfidf.maxCharacters);
   const { rows: clean, report } = cleanRows(rows, config.clean, textFields);
   const multiLabel = clean.some((r) => r.labels !== undefined);
   const labels = multiLabel ? labelUnion(clean) : [...new Set(clean.map((r) => r.label as string))].sort(naturalOrder);
@@ -124,6 +126,16 @@ function checkFinite(rows: LabeledRow[], numericFields: string[]): void {
       if (isMissing(value)) continue;
       const n = numericValue(value);
       if (n !== null && !Number.isFinite(n)) throw new InputError(`row ${row.id}: field "${field}" is ${n} (not a finite number)`);
+    }
+  }
+}
+
+/** Text fields hold text: a number, an object or an oversized document is refused up front, naming the item and field. */
+function checkTexts(rows: LabeledRow[], textFields: string[], maxCharacters: number): void {
+  for (const row of rows) {
+    for (const field of textFields) {
+      const problem = textProblem(row.features[field], maxCharacters);
+      if (problem) throw new InputError(`item ${row.id}: field "${field}" ${problem}`);
     }
   }
 }

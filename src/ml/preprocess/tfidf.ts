@@ -100,7 +100,8 @@ export class TfidfVectorizer {
   }
 }
 
-function textProblem(value: unknown, maxCharacters: number): string | null {
+/** Why a value cannot be a text field's value (a number, an object, too long), or null. */
+export function textProblem(value: unknown, maxCharacters: number): string | null {
   if (isMissing(value)) return null;
   if (typeof value === 'number' || typeof value === 'boolean') return `is a ${typeof value} (${String(value)}), not text`;
   if (typeof value !== 'string') return `is ${Array.isArray(value) ? 'an array' : 'an object'}, not text`;
