@@ -66,7 +66,7 @@ describeEachStore('text end to end: import → snapshot → train → evaluate �
     const records = STORIES.map((Text) => ({ Text }));
     const expected = await predictor.predict(records);
     predictor.dispose();
-    server = await startServeModel(path.dirname(trained.dir), { DATABASE_URL: get().databaseUrl });
+    server = await startServeModel(path.dirname(trained.dir), {});
     const res = await fetch(`${server.url}/v1/models/corn-v1:predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instances: records }) });
     expect(res.status).toBe(200);
     const served = ((await res.json()) as { predictions: Array<{ label: string; probabilities: Record<string, number> }> }).predictions;
