@@ -104,17 +104,3 @@ export function inputTensors(dense: Float32Array, denseWidth: number, tokens: In
   if (tokens && sequenceLength > 0) out.push(tf.tensor2d(tokens, [n, sequenceLength], 'int32'));
   return out;
 }
-
-/**
- * Probabilities [n × classes] from the model's output: per class (summing to 1), or per label for
- * a multi-label model (each its own yes/no). A binary model outputs P(class 1) alone.
- */
-export async function predictProbabilities(model: tf.LayersModel, inputs: tf.Tensor[], classes: number, multiLabel = false, batchSize = 256): Promise<Float32Array> {
-  const out = tf.tidy(() => {
-    const y = model.predict(inputs.length === 1 ? inputs[0] : inputs, { batchSize }) as tf.Tensor;
-    return classes === 2 && !multiLabel ? tf.concat([tf.sub(1, y), y], 1) : y;
-  });
-  const data = (await out.data()) as Float32Array;
-  out.dispose();
-  return data;
-}
