@@ -6,7 +6,8 @@
  * minority, Gaussian clusters) and the exact neighbour search alone over 100,000 × 20 rows.
  * CPU time is printed beside wall time because the machine is usually shared.
  * (3) Tabular parity against scikit-learn on iris, wine and digits (tabular-parity.ts).
- * `BENCH_ML_PART=training|smote|parity` runs one part; `BENCH_ML_EPOCHS` (10) and `BENCH_ML_RUNS` (5) size the training part.
+ * (4) The text part (text-bench.ts): ReutersCorn against scikit-learn, 100,000 documents, a served text model.
+ * `BENCH_ML_PART=training|smote|parity|text` runs one part; `BENCH_ML_EPOCHS` (10) and `BENCH_ML_RUNS` (5) size the training part.
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/ml/backend.js';
@@ -19,6 +20,7 @@ import { seededRandom } from '../../src/ml/random.js';
 import { encodeSplit, fitPreprocessing, modelShape, prepareData, trainModel } from '../../src/ml/train.js';
 import { median } from '../median.js';
 import { tabularParity } from './tabular-parity.js';
+import { textBench } from './text-bench.js';
 
 const EPOCHS = Number(process.env.BENCH_ML_EPOCHS ?? 10);
 const RUNS = Number(process.env.BENCH_ML_RUNS ?? 5);
@@ -156,3 +158,4 @@ const part = process.env.BENCH_ML_PART;
 if (part === undefined || part === 'training') await trainingThroughput();
 if (part === undefined || part === 'smote') smoteTimes();
 if (part === undefined || part === 'parity') await tabularParity();
+if (part === undefined || part === 'text') await textBench();

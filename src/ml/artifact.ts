@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ConflictError, InputError } from '../core/errors.js';
 import { packageRoot } from '../core/package-root.js';
 import type { TrainConfig } from './config.js';
+import type { Decision } from './decision.js';
 import type { Architecture, Task } from './model-builder.js';
 import type { PreprocessorState } from './preprocess/pipeline.js';
 
@@ -30,6 +31,8 @@ export interface PreprocessingFile {
   architecture: Architecture;
   labels: string[];
   imageSide: number | null;
+  /** A binary model's decision threshold (absent or null: the most probable class). */
+  decision?: Decision | null;
   preprocessing: PreprocessorState;
 }
 

@@ -48,6 +48,30 @@ export const trainConfigSchema = z
       })
       .strict()
       .default({ minFrequency: 2, maxVocabulary: 20000, maxLength: 128, lowercase: true }),
+    tfidf: z
+      .object({
+        wordNgrams: z.tuple([z.number().int().min(1), z.number().int().min(1)]).default([1, 1]),
+        charNgrams: z.tuple([z.number().int().min(1), z.number().int().min(1)]).nullable().default(null),
+        minDocumentFrequency: z.number().int().min(1).default(2),
+        maxFeatures: z.number().int().min(1).default(50000),
+        sublinearTf: z.boolean().default(true),
+        hashing: z.number().int().min(16).max(1 << 22).nullable().default(null),
+        lowercase: z.boolean().default(true),
+        maxCharacters: z.number().int().min(1).default(1_000_000),
+        /** text-tfidf's own optimizer settings: a linear model over unit-norm rows wants far larger steps than an MLP. */
+        learningRate: z.number().positive().default(0.3),
+        batchSize: z.number().int().min(1).default(128),
+        epochs: z.number().int().min(1).default(100),
+        earlyStopping: z.number().int().min(0).default(10),
+        l2: z.number().min(0).default(3e-6),
+        classWeight: z.enum(['none', 'balanced']).default('balanced'),
+      })
+      .strict()
+      .refine((t) => t.wordNgrams[0] <= t.wordNgrams[1] && (!t.charNgrams || t.charNgrams[0] <= t.charNgrams[1]), { message: 'an n-gram range is [lowest, highest]' })
+      .default({
+        wordNgrams: [1, 1], charNgrams: null, minDocumentFrequency: 2, maxFeatures: 50000, sublinearTf: true, hashing: null, lowercase: true, maxCharacters: 1_000_000,
+        learningRate: 0.3, batchSize: 128, epochs: 100, earlyStopping: 10, l2: 3e-6, classWeight: 'balanced',
+      }),
     split: z
       .object({
         train: z.number().gt(0).lt(1).default(0.7),
@@ -67,7 +91,7 @@ export const trainConfigSchema = z
       .default({ method: 'none', k: 5, strategy: 'auto' }),
     model: z
       .object({
-        architecture: z.enum(['auto', 'mlp', 'cnn', 'text-pool', 'text-conv']).default('auto'),
+        architecture: z.enum(['auto', 'mlp', 'cnn', 'text-tfidf', 'text-pool', 'text-conv']).default('auto'),
         layers: z.array(z.number().int().min(1).max(4096)).min(1).max(6).default([128, 64]),
         dropout: z.number().min(0).lt(1).default(0.2),
         l2: z.number().min(0).default(0),
@@ -79,11 +103,15 @@ export const trainConfigSchema = z
         earlyStopping: z.number().int().min(0).default(10),
         classWeight: z.enum(['none', 'balanced']).default('none'),
         embeddingDim: z.number().int().min(2).default(32),
+        /** text-tfidf: units of its one hidden layer; 0 makes it linear. */
+        textHidden: z.number().int().min(0).max(4096).default(0),
+        /** Binary models: how P(positive) becomes a label ("auto": F1-optimal on validation when the classes are imbalanced). */
+        threshold: z.union([z.enum(['auto', 'f1', 'argmax']), z.number().gt(0).lt(1)]).default('auto'),
       })
       .strict()
       .default({
         architecture: 'auto', layers: [128, 64], dropout: 0.2, l2: 0, optimizer: 'adam',
-        batchSize: 32, epochs: 100, earlyStopping: 10, classWeight: 'none', embeddingDim: 32,
+        batchSize: 32, epochs: 100, earlyStopping: 10, classWeight: 'none', embeddingDim: 32, textHidden: 0, threshold: 'auto',
       }),
     tune: z
       .object({
@@ -112,6 +140,13 @@ export const trainConfigSchema = z
 
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
 export type ModelConfig = TrainConfig['model'];
+
+/** The network settings an architecture trains with: text-tfidf takes its optimizer settings from `tfidf`. */
+export function modelSettings(config: TrainConfig, architecture: string): ModelConfig {
+  if (architecture !== 'text-tfidf') return config.model;
+  const { learningRate, batchSize, epochs, earlyStopping, l2, classWeight } = config.tfidf;
+  return { ...config.model, learningRate, batchSize, epochs, earlyStopping, l2, classWeight };
+}
 
 /** Parses a config object; `where` names its origin (a file) in the one-line error. */
 export function parseTrainConfig(input: unknown, where = 'config'): TrainConfig {

@@ -35,7 +35,7 @@ export async function evaluateArtifact(dir: string, rows: LabeledRow[], snapshot
     const predictions = await predictor.predict(chosen.map((r) => r.features));
     const probs = new Float32Array(chosen.length * labels.length);
     predictions.forEach((p, i) => labels.forEach((l, c) => (probs[i * labels.length + c] = p.probabilities[l])));
-    const test = multiLabel ? computeMultiLabelMetrics(labels, truthMatrix(chosen, index), probs) : computeMetrics(labels, Int32Array.from(chosen, (r) => index.get(r.label as string) as number), probs);
+    const test = multiLabel ? computeMultiLabelMetrics(labels, truthMatrix(chosen, index), probs) : computeMetrics(labels, Int32Array.from(chosen, (r) => index.get(r.label as string) as number), probs, predictor.metadata.decision);
     return { on: same ? 'test' : 'external', rows: chosen.length, test };
   } finally {
     predictor.dispose();

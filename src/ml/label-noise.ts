@@ -1,4 +1,4 @@
-import type { TrainConfig } from './config.js';
+import { modelSettings, type TrainConfig } from './config.js';
 import type { LabeledRow } from './dataset.js';
 import { argmaxRow } from './metrics.js';
 import { chooseArchitecture } from './model-builder.js';
@@ -31,7 +31,6 @@ export async function findLabelIssues(rows: LabeledRow[], labels: string[], conf
   const k = labels.length;
   const probs = new Float32Array(rows.length * k);
   const position = new Map(rows.map((r, i) => [r.id, i]));
-  const model = { ...config.model, epochs: Math.min(config.model.epochs, 30) };
   for (let f = 0; f < folds; f++) {
     const held = rows.filter((r) => fold.get(r.id) === f);
     const rest = rows.filter((r) => fold.get(r.id) !== f);
@@ -41,7 +40,8 @@ export async function findLabelIssues(rows: LabeledRow[], labels: string[], conf
     const heldOut = encodeSplit(pre, { kind: 'val', rows: held }, labels);
     const shape = modelShape(pre, k);
     const architecture = chooseArchitecture(config.model, shape, pre.state().encoders.some((e) => e.kind === 'pixels'));
-    const fitted = await fitNetwork(encoded, heldOut, shape, architecture, { ...model, earlyStopping: 0 }, seed + f);
+    const settings = modelSettings(config, architecture);
+    const fitted = await fitNetwork(encoded, heldOut, shape, architecture, { ...settings, epochs: Math.min(settings.epochs, 30), earlyStopping: 0 }, seed + f);
     try {
       const { probs: p } = await evaluateEncoded(fitted.model, heldOut, labels);
       held.forEach((r, i) => probs.set(p.subarray(i * k, i * k + k), (position.get(r.id) as number) * k));

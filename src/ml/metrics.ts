@@ -1,3 +1,4 @@
+import { decidedClass, type Decision } from './decision.js';
 import type { MultiLabelSummary } from './multilabel-metrics.js';
 
 /** Classification metrics over class-probability predictions, as metrics.json reports them. */
@@ -30,13 +31,10 @@ export interface CurvePoint {
   y: number;
 }
 
-export function argmaxRow(probs: Float32Array, row: number, classes: number): number {
-  let best = 0;
-  for (let c = 1; c < classes; c++) if (probs[row * classes + c] > probs[row * classes + best]) best = c;
-  return best;
-}
+export { argmaxRow } from './decision.js';
 
-export function computeMetrics(labels: string[], truth: Int32Array, probs: Float32Array): SplitMetrics {
+/** Metrics of predictions labelled by `decision` (a binary model's threshold) or, without one, by the most probable class. */
+export function computeMetrics(labels: string[], truth: Int32Array, probs: Float32Array, decision: Decision | null = null): SplitMetrics {
   const k = labels.length;
   const n = truth.length;
   const matrix = labels.map(() => new Array<number>(k).fill(0));
@@ -44,7 +42,7 @@ export function computeMetrics(labels: string[], truth: Int32Array, probs: Float
   let logLoss = 0;
   const bins = Array.from({ length: 10 }, () => ({ count: 0, confidence: 0, correct: 0 }));
   for (let i = 0; i < n; i++) {
-    const predicted = argmaxRow(probs, i, k);
+    const predicted = decidedClass(probs, i, k, decision);
     matrix[truth[i]][predicted]++;
     const hit = predicted === truth[i];
     if (hit) correct++;

@@ -2,12 +2,14 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './config.js';
 
 export type Task = 'binary' | 'multiclass' | 'multilabel';
-export type Architecture = 'mlp' | 'cnn' | 'text-pool' | 'text-conv';
+export type Architecture = 'mlp' | 'cnn' | 'text-tfidf' | 'text-pool' | 'text-conv';
 
 export interface ModelShape {
   denseWidth: number;
   sequenceLength: number;
   vocabularySize: number;
+  /** Columns of the TF-IDF input, fed dense one batch at a time (0: none). */
+  sparseWidth: number;
   classes: number;
   /** Every label is its own yes/no question (sigmoid outputs) instead of one choice among them. */
   multiLabel: boolean;
@@ -18,6 +20,7 @@ export interface ModelShape {
 /** The architecture the config asks for, or the one that fits the inputs. */
 export function chooseArchitecture(config: ModelConfig, shape: ModelShape, hasPixels: boolean): Architecture {
   if (config.architecture !== 'auto') return config.architecture;
+  if (shape.sparseWidth > 0) return 'text-tfidf';
   if (shape.sequenceLength > 0) return 'text-pool';
   if (hasPixels && shape.imageSide !== null) return 'cnn';
   return 'mlp';
@@ -39,8 +42,9 @@ export function learningRateOf(config: Pick<ModelConfig, 'learningRate'>, archit
 
 /**
  * Builds and compiles the network: a text branch (embedding, then average pooling or a 1-D
- * convolution) and/or a dense branch (read as a square image for the CNN), then the hidden
- * layers (dropout, L2) and an output layer and loss that fit the task. Every initializer is seeded.
+ * convolution), a TF-IDF input and/or a dense branch (read as a square image for the CNN), then
+ * the hidden layers (dropout, L2; text-tfidf has at most one, `textHidden`) and an output layer
+ * and loss that fit the task. Every initializer is seeded.
  */
 export function buildModel(shape: ModelShape, architecture: Architecture, config: ModelConfig, seed: number): tf.LayersModel {
   let s = seed;
@@ -75,16 +79,26 @@ export function buildModel(shape: ModelShape, architecture: Architecture, config
     } else x = tf.layers.globalAveragePooling1d({}).apply(x) as tf.SymbolicTensor;
     branches.push(x);
   }
+  if (shape.sparseWidth > 0) {
+    const tfidf = tf.input({ shape: [shape.sparseWidth], name: 'tfidf' });
+    inputs.push(tfidf);
+    branches.push(tfidf);
+  }
 
   let x = branches.length > 1 ? (tf.layers.concatenate().apply(branches) as tf.SymbolicTensor) : branches[0];
-  for (const units of config.layers) {
+  const hidden = architecture === 'text-tfidf' ? (config.textHidden > 0 ? [config.textHidden] : []) : config.layers;
+  for (const units of hidden) {
     x = tf.layers.dense({ units, activation: 'relu', kernelInitializer: init(), kernelRegularizer: regularizer }).apply(x) as tf.SymbolicTensor;
     if (config.dropout > 0) x = tf.layers.dropout({ rate: config.dropout }).apply(x) as tf.SymbolicTensor;
   }
   const task = taskOf(shape);
   const sigmoid = task !== 'multiclass';
   const output = tf.layers
-    .dense({ units: task === 'binary' ? 1 : shape.classes, activation: sigmoid ? 'sigmoid' : 'softmax', kernelInitializer: init(), name: 'output' })
+    .dense({
+      units: task === 'binary' ? 1 : shape.classes, activation: sigmoid ? 'sigmoid' : 'softmax', kernelInitializer: init(), name: 'output',
+      // A linear text-tfidf model is this layer alone, so the L2 penalty has to reach it.
+      kernelRegularizer: architecture === 'text-tfidf' && hidden.length === 0 ? regularizer : undefined,
+    })
     .apply(x) as tf.SymbolicTensor;
   const model = tf.model({ inputs, outputs: output });
   const rate = learningRateOf(config, architecture);
@@ -99,18 +113,4 @@ export function inputTensors(dense: Float32Array, denseWidth: number, tokens: In
   if (denseWidth > 0) out.push(tf.tensor2d(dense, [n, denseWidth]));
   if (tokens && sequenceLength > 0) out.push(tf.tensor2d(tokens, [n, sequenceLength], 'int32'));
   return out;
-}
-
-/**
- * Probabilities [n × classes] from the model's output: per class (summing to 1), or per label for
- * a multi-label model (each its own yes/no). A binary model outputs P(class 1) alone.
- */
-export async function predictProbabilities(model: tf.LayersModel, inputs: tf.Tensor[], classes: number, multiLabel = false, batchSize = 256): Promise<Float32Array> {
-  const out = tf.tidy(() => {
-    const y = model.predict(inputs.length === 1 ? inputs[0] : inputs, { batchSize }) as tf.Tensor;
-    return classes === 2 && !multiLabel ? tf.concat([tf.sub(1, y), y], 1) : y;
-  });
-  const data = (await out.data()) as Float32Array;
-  out.dispose();
-  return data;
 }

@@ -25,6 +25,8 @@ export interface ModelMetadata {
   task: 'binary' | 'multiclass' | 'multilabel';
   inputs: InputField[];
   labels: string[];
+  /** A binary model's decision threshold on one class's probability; null: the most probable class. */
+  decision: { positive: number; threshold: number } | null;
   lineage: Record<string, unknown>;
   metrics?: Record<string, unknown>;
 }

@@ -4,21 +4,22 @@ import { InputError } from '../core/errors.js';
 import { LINEAGE_FILE, METRICS_FILE, PREPROCESSING_FILE, readJsonFile, type Lineage, type PreprocessingFile } from './artifact.js';
 import { initBackend } from './backend.js';
 import { fileLoadHandler } from './file-io.js';
-import { argmaxRow } from './metrics.js';
-import { inputTensors, predictProbabilities, type Task } from './model-builder.js';
+import { decidedClass, type Decision } from './decision.js';
+import type { Task } from './model-builder.js';
 import { MULTI_LABEL_THRESHOLD } from './multilabel-metrics.js';
 import type { Prediction, Predictor, RecordProblem } from './predictor-contract.js';
 import { Preprocessor, type EncodedRows } from './preprocess/pipeline.js';
+import { predictRows } from './training/batches.js';
 
 /**
  * One prediction per row of `probs` (n × labels): the most probable class with every class
  * probability, or for a multi-label model the list of labels whose own probability reaches the
- * threshold, with every label's probability.
+ * threshold, with every label's probability. A binary model's `decision` picks its label.
  */
-export function predictionsOf(probs: Float32Array, labels: string[], task: Task): Prediction[] {
+export function predictionsOf(probs: Float32Array, labels: string[], task: Task, decision: Decision | null = null): Prediction[] {
   const k = labels.length;
   return Array.from({ length: probs.length / k }, (_, i) => ({
-    label: task === 'multilabel' ? labels.filter((_, c) => probs[i * k + c] >= MULTI_LABEL_THRESHOLD) : labels[argmaxRow(probs, i, k)],
+    label: task === 'multilabel' ? labels.filter((_, c) => probs[i * k + c] >= MULTI_LABEL_THRESHOLD) : labels[decidedClass(probs, i, k, decision)],
     probabilities: Object.fromEntries(labels.map((l, c) => [l, probs[i * k + c]])),
   }));
 }
@@ -39,14 +40,8 @@ export async function loadPredictor(dir: string): Promise<Predictor> {
   const base = path.basename(path.resolve(dir));
   const version = /^\d+$/.test(base) ? Number(base) : 1;
   const { labels } = spec;
-  const predictEncoded = async (x: EncodedRows): Promise<Float32Array> => {
-    const xs = inputTensors(x.dense, x.denseWidth, x.tokens, x.sequenceLength, x.n);
-    try {
-      return await predictProbabilities(model, xs, labels.length, spec.task === 'multilabel');
-    } finally {
-      xs.forEach((t) => t.dispose());
-    }
-  };
+  const decision = spec.decision ?? null;
+  const predictEncoded = (x: EncodedRows): Promise<Float32Array> => predictRows(model, x, labels.length, spec.task === 'multilabel');
   return {
     metadata: {
       name: spec.name,
@@ -54,6 +49,7 @@ export async function loadPredictor(dir: string): Promise<Predictor> {
       task: spec.task,
       inputs: pre.inputs(),
       labels,
+      decision,
       lineage: lineage as unknown as Record<string, unknown>,
       metrics: { val: metrics.val, test: metrics.test },
     },
@@ -63,7 +59,7 @@ export async function loadPredictor(dir: string): Promise<Predictor> {
     },
     async predict(records: Array<Record<string, unknown>>): Promise<Prediction[]> {
       if (records.length === 0) return [];
-      return predictionsOf(await predictEncoded(pre.transform(records)), labels, spec.task);
+      return predictionsOf(await predictEncoded(pre.transform(records)), labels, spec.task, decision);
     },
     predictEncoded,
     dispose(): void {

@@ -7,16 +7,19 @@ import { nowIso } from '../core/time.js';
 import { checkOutputDir, codeVersion, LABEL_ISSUES_FILE, LINEAGE_FILE, METRICS_FILE, PREPROCESSING_FILE, REPORT_FILE, SPLITS_FILE, writeAtomically, writeJsonFile, type Lineage, type PreprocessingFile } from './artifact.js';
 import { initBackend } from './backend.js';
 import { balanceTrainingSet, type BalanceReport } from './balance.js';
-import { parseTrainConfig, type ModelConfig, type TrainConfig } from './config.js';
+import { modelSettings, parseTrainConfig, type ModelConfig, type TrainConfig } from './config.js';
 import { labelsOfKey, type LabeledRow } from './dataset.js';
 import { findLabelIssues, type LabelIssue } from './label-noise.js';
 import { diagnose, type Diagnosis, type EpochLog } from './diagnosis.js';
 import { fileSaveHandler } from './file-io.js';
 import { computeMetrics, positives, type SplitMetrics } from './metrics.js';
 import { computeMultiLabelMetrics, labelColumn } from './multilabel-metrics.js';
-import { buildModel, chooseArchitecture, inputTensors, predictProbabilities, taskOf, type Architecture, type ModelShape } from './model-builder.js';
+import { chooseDecision, type Decision } from './decision.js';
+import { buildModel, chooseArchitecture, inputTensors, taskOf, type Architecture, type ModelShape } from './model-builder.js';
+import { batchDataset, predictRows } from './training/batches.js';
 import { inferFeatureTypes, isMissing, naturalOrder, numericValue } from './preprocess/feature-types.js';
 import { Preprocessor, type EncodedRows } from './preprocess/pipeline.js';
+import { textProblem } from './preprocess/tfidf.js';
 import { cleanRows, type CleaningReport } from './preprocess/row-cleaning.js';
 import { withSeededMathRandom } from './random.js';
 import { renderReport, type TrialRow } from './report.js';
@@ -91,6 +94,7 @@ export function prepareData(rows: LabeledRow[], config: TrainConfig, seed: numbe
   const plans = inferFeatureTypes(labeled, config.features);
   checkFinite(labeled, plans.filter((f) => f.type === 'numeric').map((f) => f.name));
   const textFields = plans.filter((f) => f.type === 'text').map((f) => f.name);
+  checkTexts(labeled, textFields, config.tfidf.maxCharacters);
   const { rows: clean, report } = cleanRows(rows, config.clean, textFields);
   const multiLabel = clean.some((r) => r.labels !== undefined);
   const labels = multiLabel ? labelUnion(clean) : [...new Set(clean.map((r) => r.label as string))].sort(naturalOrder);
@@ -122,6 +126,16 @@ function checkFinite(rows: LabeledRow[], numericFields: string[]): void {
       if (isMissing(value)) continue;
       const n = numericValue(value);
       if (n !== null && !Number.isFinite(n)) throw new InputError(`row ${row.id}: field "${field}" is ${n} (not a finite number)`);
+    }
+  }
+}
+
+/** Text fields hold text: a number, an object or an oversized document is refused up front, naming the item and field. */
+function checkTexts(rows: LabeledRow[], textFields: string[], maxCharacters: number): void {
+  for (const row of rows) {
+    for (const field of textFields) {
+      const problem = textProblem(row.features[field], maxCharacters);
+      if (problem) throw new InputError(`item ${row.id}: field "${field}" ${problem}`);
     }
   }
 }
@@ -195,10 +209,11 @@ export async function fitNetwork(
 ): Promise<FittedNetwork> {
   return withSeededMathRandom(seed, async () => {
     const model = buildModel(shape, architecture, config, seed);
-    const xs = inputTensors(train.x.dense, train.x.denseWidth, train.x.tokens, train.x.sequenceLength, train.x.n);
-    const ys = targets(train.y, shape.classes);
-    const vxs = inputTensors(val.x.dense, val.x.denseWidth, val.x.tokens, val.x.sequenceLength, val.x.n);
-    const vys = targets(val.y, shape.classes);
+    const sparse = train.x.sparse !== undefined;
+    const xs = sparse ? [] : inputTensors(train.x.dense, train.x.denseWidth, train.x.tokens, train.x.sequenceLength, train.x.n);
+    const ys = sparse ? null : targets(train.y, shape.classes);
+    const vxs = sparse ? [] : inputTensors(val.x.dense, val.x.denseWidth, val.x.tokens, val.x.sequenceLength, val.x.n);
+    const vys = sparse ? null : targets(val.y, shape.classes);
     const history: EpochLog[] = [];
     let best: tf.Tensor[] | null = null;
     let bestLoss = Infinity;
@@ -206,14 +221,8 @@ export async function fitNetwork(
     let epochStart = Date.now();
     const started = Date.now();
     try {
-      await model.fit(xs.length === 1 ? xs[0] : xs, ys, {
-        epochs: config.epochs,
-        batchSize: config.batchSize,
-        shuffle: true,
-        verbose: 0,
-        validationData: [vxs.length === 1 ? vxs[0] : vxs, vys],
-        classWeight: config.classWeight === 'balanced' && train.y instanceof Int32Array ? classWeights(train.y, shape.classes) : undefined,
-        callbacks: {
+      const classWeight = config.classWeight === 'balanced' && train.y instanceof Int32Array ? classWeights(train.y, shape.classes) : undefined;
+      const callbacks: tf.CustomCallbackArgs = {
           onEpochBegin: async () => {
             epochStart = Date.now();
           },
@@ -236,28 +245,35 @@ export async function fitNetwork(
               best = model.getWeights().map((w) => w.clone());
             } else if (config.earlyStopping > 0 && entry.epoch - bestEpoch >= config.earlyStopping) model.stopTraining = true;
           },
-        },
-      });
+      };
+      if (sparse || ys === null || vys === null) {
+        await model.fitDataset(batchDataset(train.x, train.y, shape.classes, config.batchSize, seed), {
+          epochs: config.epochs, verbose: 0, classWeight, callbacks,
+          validationData: batchDataset(val.x, val.y, shape.classes, config.batchSize, null),
+        });
+      } else {
+        await model.fit(xs.length === 1 ? xs[0] : xs, ys, {
+          epochs: config.epochs, batchSize: config.batchSize, shuffle: true, verbose: 0, classWeight, callbacks,
+          validationData: [vxs.length === 1 ? vxs[0] : vxs, vys],
+        });
+      }
       const seconds = (Date.now() - started) / 1000;
       if (best) model.setWeights(best);
       return { model, history, bestEpoch, samplesPerSecond: (train.x.n * history.length) / Math.max(seconds, 1e-9) };
     } finally {
       (best as tf.Tensor[] | null)?.forEach((t) => t.dispose());
-      [...xs, ys, ...vxs, vys].forEach((t) => t.dispose());
+      [...xs, ...vxs].forEach((t) => t.dispose());
+      ys?.dispose();
+      vys?.dispose();
     }
   });
 }
 
-export async function evaluateEncoded(model: tf.LayersModel, set: EncodedSet, labels: string[]): Promise<{ metrics: SplitMetrics; probs: Float32Array }> {
-  const xs = inputTensors(set.x.dense, set.x.denseWidth, set.x.tokens, set.x.sequenceLength, set.x.n);
-  try {
-    const multiLabel = set.y instanceof Float32Array;
-    const probs = await predictProbabilities(model, xs, labels.length, multiLabel);
-    const metrics = set.y instanceof Float32Array ? computeMultiLabelMetrics(labels, set.y, probs) : computeMetrics(labels, set.y, probs);
-    return { metrics, probs };
-  } finally {
-    xs.forEach((t) => t.dispose());
-  }
+/** Metrics and probabilities of an encoded set; a binary model's labels follow `decision` when it has one. */
+export async function evaluateEncoded(model: tf.LayersModel, set: EncodedSet, labels: string[], decision: Decision | null = null): Promise<{ metrics: SplitMetrics; probs: Float32Array }> {
+  const probs = await predictRows(model, set.x, labels.length, set.y instanceof Float32Array);
+  const metrics = set.y instanceof Float32Array ? computeMultiLabelMetrics(labels, set.y, probs) : computeMetrics(labels, set.y, probs, decision);
+  return { metrics, probs };
 }
 
 export function modelShape(pre: Preprocessor, classes: number, multiLabel = false): ModelShape {
@@ -266,6 +282,7 @@ export function modelShape(pre: Preprocessor, classes: number, multiLabel = fals
     denseWidth: pre.denseWidth,
     sequenceLength: pre.sequenceLength,
     vocabularySize: pre.vocabularySize,
+    sparseWidth: pre.sparseWidth,
     classes,
     multiLabel,
     imageSide: pre.allDenseNumeric && side * side === pre.denseWidth && side >= 4 ? side : null,
@@ -293,12 +310,15 @@ export async function trainModel(rows: LabeledRow[], configInput: unknown, opts:
   const hasPixels = pre.state().encoders.some((e) => e.kind === 'pixels');
   const architecture = chooseArchitecture(config.model, shape, hasPixels);
   if (architecture === 'cnn' && shape.imageSide === null) throw new InputError('model.architecture "cnn" needs numeric or pixel features that form a square image');
-  if (architecture.startsWith('text') && shape.sequenceLength === 0) throw new InputError(`model.architecture "${architecture}" needs a text feature`);
-  const fitted = await fitNetwork(balanced, val, shape, architecture, config.model, opts.networkSeed ?? seed, opts.onEpoch);
+  if (architecture === 'text-tfidf' && shape.sparseWidth === 0) throw new InputError('model.architecture "text-tfidf" needs a text feature');
+  if ((architecture === 'text-pool' || architecture === 'text-conv') && shape.sequenceLength === 0) throw new InputError(`model.architecture "${architecture}" needs a text feature`);
+  const fitted = await fitNetwork(balanced, val, shape, architecture, modelSettings(config, architecture), opts.networkSeed ?? seed, opts.onEpoch);
   try {
-    const valResult = await evaluateEncoded(fitted.model, val, labels);
-    const trainResult = await evaluateEncoded(fitted.model, encodedTrain, labels);
-    const testResult = opts.evaluateTest === false ? null : await evaluateEncoded(fitted.model, test, labels);
+    const valProbs = await predictRows(fitted.model, val.x, labels.length, multiLabel);
+    const decision = val.y instanceof Int32Array && labels.length === 2 ? chooseDecision(config.model.threshold, encodedTrain.y as Int32Array, val.y, valProbs) : null;
+    const valResult = await evaluateEncoded(fitted.model, val, labels, decision);
+    const trainResult = await evaluateEncoded(fitted.model, encodedTrain, labels, decision);
+    const testResult = opts.evaluateTest === false ? null : await evaluateEncoded(fitted.model, test, labels, decision);
     const metrics: TrainMetrics = {
       val: valResult.metrics,
       test: testResult?.metrics ?? null,
@@ -319,7 +339,7 @@ export async function trainModel(rows: LabeledRow[], configInput: unknown, opts:
     const labelIssues = opts.findLabelNoise ? await findLabelIssues(all, labels, config, seed) : undefined;
     if (!opts.outDir) return { dir: null, labels, metrics, labelIssues };
     const preprocessing: PreprocessingFile = {
-      format: 'trove-model/1', name, task: taskOf(shape), architecture, labels, imageSide: shape.imageSide, preprocessing: pre.state(),
+      format: 'trove-model/1', name, task: taskOf(shape), architecture, labels, imageSide: shape.imageSide, decision, preprocessing: pre.state(),
     };
     const lineage: Lineage = {
       name, snapshot: opts.snapshot ?? null, config, seed, networkSeed: opts.networkSeed ?? seed, codeVersion: codeVersion(), backend: backend.name, createdAt: nowIso(),

@@ -1,5 +1,5 @@
 import { initBackend } from './backend.js';
-import { parseTrainConfig, type ModelConfig, type TrainConfig } from './config.js';
+import { modelSettings, parseTrainConfig, type ModelConfig, type TrainConfig } from './config.js';
 import type { LabeledRow } from './dataset.js';
 import { chooseArchitecture } from './model-builder.js';
 import { seededRandom, type Random } from './random.js';
@@ -73,14 +73,15 @@ export async function tune(rows: LabeledRow[], configInput: unknown, opts: Train
   const shape = modelShape(pre, labels.length, multiLabel);
   const hasPixels = pre.state().encoders.some((e) => e.kind === 'pixels');
   const architecture = chooseArchitecture(config.model, shape, hasPixels);
+  const base = modelSettings(config, architecture);
   const random = seededRandom(seed + 1);
   let trials: Trial[] = Array.from({ length: trialsWanted }, (_, i) => ({ id: i + 1, params: sampleParams(random, config.tune.space), mean: 0, std: 0, scores: [], epochs: 0 }));
   const all = new Map(trials.map((t) => [t.id, t]));
   const rungs = config.tune.halving ? Math.max(1, Math.min(3, Math.floor(Math.log(trialsWanted) / Math.log(3)) + 1)) : 1;
   for (let rung = 0; rung < rungs; rung++) {
-    const epochs = Math.max(1, Math.round(config.model.epochs / 3 ** (rungs - 1 - rung)));
+    const epochs = Math.max(1, Math.round(base.epochs / 3 ** (rungs - 1 - rung)));
     for (const trial of trials) {
-      const model: ModelConfig = { ...config.model, ...trial.params, epochs };
+      const model: ModelConfig = { ...base, ...trial.params, epochs };
       const scores: number[] = [];
       for (let s = 0; s < seeds; s++) {
         const fitted = await fitNetwork(set, val, shape, architecture, model, seed + 1000 * (s + 1));
@@ -97,7 +98,12 @@ export async function tune(rows: LabeledRow[], configInput: unknown, opts: Train
   }
   const best = trials[0];
   const bestSeed = seed + 1000 * (best.scores.indexOf(Math.max(...best.scores)) + 1);
-  const winnerConfig = { ...config, model: { ...config.model, ...best.params, epochs: best.epochs } };
+  const { learningRate, batchSize, l2 } = best.params;
+  const winnerConfig = {
+    ...config,
+    model: { ...config.model, ...best.params, epochs: best.epochs },
+    tfidf: architecture === 'text-tfidf' ? { ...config.tfidf, learningRate, batchSize, l2, epochs: best.epochs } : config.tfidf,
+  };
   const winner = await trainModel(rows, winnerConfig, { ...opts, seed, networkSeed: bestSeed, tuneTrials: [...all.values()].map((t) => ({ id: t.id, params: { ...t.params }, mean: t.mean, std: t.std, epochs: t.epochs, best: t.id === best.id })) });
   return { trials: [...all.values()], best, winner };
 }

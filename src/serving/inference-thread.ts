@@ -54,7 +54,7 @@ export class InferenceThread {
   /** The rows' buffers move to the inference thread: the caller must not touch them afterwards. */
   async predict(key: string, rows: EncodedRows): Promise<BatchOutcome> {
     // Encoded rows always live in plain ArrayBuffers of their own (never shared memory).
-    const transfer = (rows.tokens ? [rows.dense.buffer, rows.tokens.buffer] : [rows.dense.buffer]) as ArrayBuffer[];
+    const transfer = [rows.dense.buffer, rows.tokens?.buffer, rows.sparse?.indptr.buffer, rows.sparse?.indices.buffer, rows.sparse?.values.buffer].filter((b) => b !== undefined) as ArrayBuffer[];
     const reply = await this.send({ op: 'predict', key, rows }, transfer);
     if (!('probabilities' in reply)) throw new Error('inference thread answered a predict without probabilities');
     return { probabilities: reply.probabilities, inferenceMs: reply.inferenceMs };

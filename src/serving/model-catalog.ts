@@ -177,7 +177,7 @@ export class ModelCatalog {
       (rows) => this.thread.predict(key, rows),
       this.metrics.batchObserver(spec.model, spec.version),
     );
-    const writer = new PredictionWriter(metadata.labels, spec.version, metadata.task);
+    const writer = new PredictionWriter(metadata.labels, spec.version, metadata.task, metadata.decision);
     const served: ServedVersion = { ...spec, metadata, loadedAt: new Date().toISOString(), batcher, encoder, writer };
     let versions = this.models.get(spec.model);
     if (!versions) this.models.set(spec.model, (versions = new Map()));

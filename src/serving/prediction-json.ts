@@ -1,4 +1,4 @@
-import { argmaxRow } from '../ml/metrics.js';
+import { decidedClass } from '../ml/decision.js';
 import { MULTI_LABEL_THRESHOLD } from '../ml/multilabel-metrics.js';
 import type { ModelMetadata } from '../ml/predictor-contract.js';
 
@@ -15,6 +15,7 @@ export class PredictionWriter {
     private readonly labels: string[],
     private readonly version: number,
     private readonly task: ModelMetadata['task'],
+    private readonly decision: ModelMetadata['decision'] = null,
   ) {
     this.quotedLabels = labels.map((label) => JSON.stringify(label));
     this.quotedKeys = this.quotedLabels.map((quoted) => `${quoted}:`);
@@ -29,7 +30,7 @@ export class PredictionWriter {
     let out = '{"predictions":[';
     for (let row = 0; row < rows; row++) {
       if (row > 0) out += ',';
-      const label = labelSets ? JSON.stringify(labelSets[row]) : this.quotedLabels[argmaxRow(probabilities, row, classes)];
+      const label = labelSets ? JSON.stringify(labelSets[row]) : this.quotedLabels[decidedClass(probabilities, row, classes, this.decision)];
       out += `{"label":${label},"probabilities":{`;
       for (let c = 0; c < classes; c++) {
         if (c > 0) out += ',';
@@ -40,11 +41,11 @@ export class PredictionWriter {
     return out + ']}';
   }
 
-  /** Every row's label: the most probable class, or for a multi-label model the list of labels it gives. */
+  /** Every row's label: the most probable class (or the one a binary model's threshold picks), or for a multi-label model the list of labels it gives. */
   rowLabels(probabilities: Float32Array): Array<string | string[]> {
     if (this.task === 'multilabel') return this.labelSets(probabilities);
     const classes = this.labels.length;
-    return Array.from({ length: probabilities.length / classes }, (_, row) => this.labels[argmaxRow(probabilities, row, classes)]);
+    return Array.from({ length: probabilities.length / classes }, (_, row) => this.labels[decidedClass(probabilities, row, classes, this.decision)]);
   }
 
   /** A multi-label model's label lists: every label whose own probability reaches the threshold, as `predict` gives them. */

@@ -3,6 +3,7 @@ import { PREPROCESSING_FILE, readJsonFile, type PreprocessingFile } from '../ml/
 import type { InputField, RecordProblem } from '../ml/predictor-contract.js';
 import { encoderFromState, NumericEncoder } from '../ml/preprocess/column-encoders.js';
 import { Preprocessor, type EncodedRows, type PreprocessorState } from '../ml/preprocess/pipeline.js';
+import { concatSparseRows, type SparseRows } from '../ml/preprocess/sparse-rows.js';
 import type { RawRecord } from './inference-protocol.js';
 
 /** The first record of a request the model cannot take: where it was, which field, and why. */
@@ -114,7 +115,7 @@ class FiniteNumbersEncoder {
 
   /** Null for a model with any input that is not a numeric field (text, categories, pixels). */
   static of(state: PreprocessorState): FiniteNumbersEncoder | null {
-    if (state.tokenizer) return null;
+    if (state.tokenizer || state.tfidf?.length) return null;
     const encoders = state.encoders.map(encoderFromState);
     const numeric = encoders.filter((e): e is NumericEncoder => e instanceof NumericEncoder);
     return numeric.length === encoders.length && numeric.length > 0 ? new FiniteNumbersEncoder(numeric) : null;
@@ -167,5 +168,7 @@ export function concatRows(parts: EncodedRows[]): EncodedRows {
     if (tokens && part.tokens) tokens.set(part.tokens, row * sequenceLength);
     row += part.n;
   }
-  return { n, dense, denseWidth, tokens, sequenceLength };
+  const rows: EncodedRows = { n, dense, denseWidth, tokens, sequenceLength };
+  if (parts[0].sparse) rows.sparse = concatSparseRows(parts.map((p) => p.sparse as SparseRows));
+  return rows;
 }

@@ -32,7 +32,9 @@ function inferOne(values: unknown[]): FeatureType | 'ignore' {
   if (present.length === 0) return 'ignore';
   if (present.every((v) => Array.isArray(v) && v.every((x) => typeof x === 'number'))) return 'pixels';
   if (present.every((v) => numericValue(v) !== null)) return 'numeric';
-  if (present.some((v) => typeof v === 'object')) return 'ignore';
+  const objects = present.filter((v) => typeof v === 'object');
+  // Mostly text with an object here and there is a text field with bad rows (refused by name), not a nested one.
+  if (objects.length) return objects.length < present.length && inferOne(present.filter((v) => typeof v !== 'object')) === 'text' ? 'text' : 'ignore';
   const strings = present.map(String);
   const distinct = new Set(strings).size;
   const avgWords = strings.reduce((n, s) => n + s.split(/\s+/).length, 0) / strings.length;
@@ -56,7 +58,11 @@ export function inferFeatureTypes(rows: LabeledRow[], overrides: Record<string, 
     const type = overrides[name] ?? inferOne(rows.map((r) => r.features[name]));
     if (type !== 'ignore') plans.push({ name, type });
   }
-  if (plans.length === 0) throw new InputError('the snapshot has no usable feature (every field is empty, nested or ignored)');
+  if (plans.length === 0) {
+    const empty = [...names].filter((name) => rows.every((r) => isMissing(r.features[name])));
+    const which = empty.length ? `; empty on every row: ${empty.map((n) => `"${n}"`).join(', ')}` : '';
+    throw new InputError(`the snapshot has no usable feature (every field is empty, nested or ignored${which})`);
+  }
   return plans;
 }
 

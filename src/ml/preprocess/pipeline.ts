@@ -4,7 +4,9 @@ import type { InputField, RecordProblem } from '../predictor-contract.js';
 import type { TrainingSplit } from '../split.js';
 import { CategoricalEncoder, encoderFromState, NumericEncoder, PixelsEncoder, type ColumnEncoder, type EncoderState } from './column-encoders.js';
 import { inferFeatureTypes, isMissing, type FeaturePlan } from './feature-types.js';
+import { SparseRowsBuilder, type SparseRows } from './sparse-rows.js';
 import { TextTokenizer, type TokenizerState } from './text-tokenizer.js';
+import { TfidfVectorizer, type TfidfState } from './tfidf.js';
 
 /** Rows turned into model inputs: a dense matrix (row-major) and, for text, word-index sequences. */
 export interface EncodedRows {
@@ -13,6 +15,8 @@ export interface EncodedRows {
   denseWidth: number;
   tokens: Int32Array | null;
   sequenceLength: number;
+  /** TF-IDF rows of the text fields, kept sparse (absent when the model has none). */
+  sparse?: SparseRows;
 }
 
 export interface DroppedFeature {
@@ -26,9 +30,16 @@ export interface PreprocessorState {
   dropped: DroppedFeature[];
   encoders: EncoderState[];
   tokenizer: TokenizerState | null;
+  /** One TF-IDF vectorizer per text field (absent in artifacts from before TF-IDF). */
+  tfidf?: TfidfState[];
 }
 
-type PreprocessConfig = Pick<TrainConfig, 'features' | 'clean' | 'scale' | 'categorical' | 'text'>;
+type PreprocessConfig = Pick<TrainConfig, 'features' | 'clean' | 'scale' | 'categorical' | 'text' | 'tfidf'> & { model: Pick<TrainConfig['model'], 'architecture'> };
+
+/** The embedding architectures read word-index sequences; every other model reads TF-IDF. */
+export function readsTokens(architecture: TrainConfig['model']['architecture']): boolean {
+  return architecture === 'text-pool' || architecture === 'text-conv';
+}
 
 /**
  * The fitted preprocessing: learns from the training split only (`fit` takes nothing else) and
@@ -39,6 +50,7 @@ export class Preprocessor {
     private readonly s: PreprocessorState,
     private readonly encoders: ColumnEncoder[],
     private readonly tokenizer: TextTokenizer | null,
+    private readonly vectorizers: TfidfVectorizer[],
   ) {}
 
   static fit(train: TrainingSplit, config: PreprocessConfig): Preprocessor {
@@ -57,8 +69,11 @@ export class Preprocessor {
       encoders.push(fitEncoder(plan, values, config));
     }
     const textFields = features.filter((f) => f.type === 'text').map((f) => f.name);
-    const tokenizer = textFields.length ? TextTokenizer.fit(textFields, records, config.text) : null;
-    if (encoders.length === 0 && !tokenizer) {
+    const tokens = readsTokens(config.model.architecture);
+    const tokenizer = textFields.length && tokens ? TextTokenizer.fit(textFields, records, config.text) : null;
+    const ids = train.rows.map((r) => r.id);
+    const vectorizers = tokens ? [] : textFields.map((field) => TfidfVectorizer.fit(field, records.map((r) => r[field]), ids, config.tfidf));
+    if (encoders.length === 0 && !tokenizer && vectorizers.length === 0) {
       throw new InputError(`no feature is left to learn from (dropped: ${dropped.map((d) => `${d.name}: ${d.reason}`).join('; ')})`);
     }
     const state: PreprocessorState = {
@@ -67,13 +82,14 @@ export class Preprocessor {
       dropped,
       encoders: encoders.map((e) => e.state()),
       tokenizer: tokenizer?.s ?? null,
+      tfidf: vectorizers.map((v) => v.s),
     };
-    return new Preprocessor(state, encoders, tokenizer);
+    return new Preprocessor(state, encoders, tokenizer, vectorizers);
   }
 
   static fromState(state: PreprocessorState): Preprocessor {
     if (state.format !== 'trove-preprocessing/1') throw new InputError(`unknown preprocessing format "${String(state.format)}"`);
-    return new Preprocessor(state, state.encoders.map(encoderFromState), state.tokenizer ? new TextTokenizer(state.tokenizer) : null);
+    return new Preprocessor(state, state.encoders.map(encoderFromState), state.tokenizer ? new TextTokenizer(state.tokenizer) : null, (state.tfidf ?? []).map((t) => new TfidfVectorizer(t)));
   }
 
   state(): PreprocessorState {
@@ -88,6 +104,11 @@ export class Preprocessor {
     return this.tokenizer?.length ?? 0;
   }
 
+  /** Columns of the sparse TF-IDF input (0 when there is none). */
+  get sparseWidth(): number {
+    return this.vectorizers.reduce((n, v) => n + v.width, 0);
+  }
+
   get vocabularySize(): number {
     return this.tokenizer?.vocabularySize ?? 0;
   }
@@ -100,6 +121,7 @@ export class Preprocessor {
   inputs(): InputField[] {
     const fields = this.encoders.map((e) => e.input());
     for (const name of this.tokenizer?.s.fields ?? []) fields.push({ name, type: 'text', optional: true });
+    for (const v of this.vectorizers) fields.push({ name: v.s.field, type: 'text', optional: true });
     return fields;
   }
 
@@ -119,6 +141,10 @@ export class Preprocessor {
       const reason = this.tokenizer?.problem(record[field]);
       if (reason) return { field, reason };
     }
+    for (const v of this.vectorizers) {
+      const reason = v.problem(record[v.s.field]);
+      if (reason) return { field: v.s.field, reason };
+    }
     return null;
   }
 
@@ -127,6 +153,7 @@ export class Preprocessor {
     const dense = new Float32Array(records.length * denseWidth);
     const sequenceLength = this.sequenceLength;
     const tokens = this.tokenizer ? new Int32Array(records.length * sequenceLength) : null;
+    const sparse = this.vectorizers.length ? new SparseRowsBuilder(this.sparseWidth, records.length) : null;
     for (let i = 0; i < records.length; i++) {
       const record = records[i];
       const problem = this.problem(record);
@@ -137,8 +164,22 @@ export class Preprocessor {
         offset += e.width;
       }
       if (tokens) this.tokenizer?.encode(record, tokens, i * sequenceLength);
+      if (sparse) this.encodeText(record, sparse);
     }
-    return { n: records.length, dense, denseWidth, tokens, sequenceLength };
+    const rows: EncodedRows = { n: records.length, dense, denseWidth, tokens, sequenceLength };
+    if (sparse) rows.sparse = sparse.build();
+    return rows;
+  }
+
+  /** The record's TF-IDF vectors, field after field, as one sparse row. */
+  private encodeText(record: Record<string, unknown>, out: SparseRowsBuilder): void {
+    let offset = 0;
+    for (const v of this.vectorizers) {
+      const { columns, values } = v.vector(record[v.s.field]);
+      out.push(columns, values, offset);
+      offset += v.width;
+    }
+    out.endRow();
   }
 }
 
