@@ -52,6 +52,8 @@ const cases = [
   { architecture: 'text-pool', data: 'generated topic texts', rows: () => topicRows(500, 1), model: { epochs: 8 } },
   { architecture: 'text-conv', data: 'generated topic texts', rows: () => topicRows(500, 2), model: { epochs: 5 } },
   { architecture: 'text-pool', data: 'text beside a number', rows: () => textAndNumberRows(600, 3), model: { epochs: 12 } },
+  { architecture: 'text-tfidf', data: 'generated topic texts', rows: () => topicRows(500, 7), model: {} },
+  { architecture: 'text-tfidf', data: 'text beside a number', rows: () => textAndNumberRows(600, 8), model: {} },
 ];
 
 describe('every architecture trains on the default backend and learns something', () => {
