@@ -12,7 +12,7 @@ import { startModelServer, type RunningModelServer } from '../../src/serving/mod
 import { loadServingConfig, type ServingOverrides } from '../../src/serving/serving-config.js';
 import { flowerRows, repoRoot } from './flower-data.js';
 
-export { datasetsDir, repoRoot } from './flower-data.js';
+export { repoRoot } from './flower-data.js';
 
 const rows = flowerRows();
 
