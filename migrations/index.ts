@@ -7,6 +7,7 @@ import * as jobs from './006_jobs.js';
 import * as labelingGuarantees from './007_labeling_guarantees.js';
 import * as reviewFlags from './008_review_flags.js';
 import * as itemsReferenceChecks from './009_items_reference_checks.js';
+import * as projectHiddenFields from './010_project_hidden_fields.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so they load the same
@@ -21,6 +22,7 @@ const migrations: Array<[string, Knex.Migration]> = [
   ['007_labeling_guarantees', labelingGuarantees],
   ['008_review_flags', reviewFlags],
   ['009_items_reference_checks', itemsReferenceChecks],
+  ['010_project_hidden_fields', projectHiddenFields],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Knex.Migration]> = {

@@ -3,6 +3,7 @@ import type { Writable } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import type { Knex } from 'knex';
 import { fromJsonColumn } from '../core/json-column.js';
+import { annotatorFields } from './annotator-view.js';
 import { projectDecider, type AggregatedItem, type AggregationPolicy } from './aggregate.js';
 import { streamAnnotationPages, streamByItem, type StoredAnnotation } from './annotation-stream.js';
 import type { LabelResult } from './label-schema.js';
@@ -247,7 +248,7 @@ async function writeLabelStudio(db: Knex, project: Project, policy: AggregationP
     const prediction = decide?.(group);
     const task = {
       id: group[0].taskId,
-      data: { text: item.text, url: item.url, ...item.fields, trove_item_id: item.id, trove_task_id: group[0].taskId, trove_key: item.key, trove_source: item.source },
+      data: { text: item.text, url: item.url, ...annotatorFields(project, item.fields), trove_item_id: item.id, trove_task_id: group[0].taskId, trove_key: item.key, trove_source: item.source },
       annotations: group.map((a) => ({
         id: a.id,
         completed_by: { id: a.userId, email: a.externalId ?? a.user },
@@ -342,7 +343,7 @@ async function writeCrowdCsv(db: Knex, project: Project, out: Writable): Promise
 async function writeCrowdJsonl(db: Knex, project: Project, out: Writable): Promise<number> {
   let n = 0;
   for await (const [t, item] of withItems(db, openTasks(db, project), (t) => t.itemId)) {
-    await write(out, JSON.stringify({ task_id: t.taskId, item_id: item.id, text: item.text, url: item.url, fields: item.fields }) + '\n');
+    await write(out, JSON.stringify({ task_id: t.taskId, item_id: item.id, text: item.text, url: item.url, fields: annotatorFields(project, item.fields) }) + '\n');
     n++;
   }
   return n;
