@@ -182,14 +182,15 @@ export function registerProjectsCommands(program: Command): void {
     .option('--aggregate <policy>', `one answer per item: ${AGGREGATION_POLICIES.join(' | ')}`)
     .option('--out <file>', 'write to this file')
     .option('--template <file>', 'crowd-csv: also write the HTML form template here')
-    .action(async (projectName: string, flags: { format: string; aggregate?: string; out?: string; template?: string }, cmd: Command) => {
+    .option('--raw-cells', "csv, crowd-csv: write cells as stored, even those a spreadsheet would run as formulas (=, +, -, @); for programs, not spreadsheets")
+    .action(async (projectName: string, flags: { format: string; aggregate?: string; out?: string; template?: string; rawCells?: boolean }, cmd: Command) => {
       const format = oneOf<ProjectExportFormat>('--format', flags.format, PROJECT_EXPORT_FORMATS);
       const aggregate = flags.aggregate === undefined ? undefined : oneOf<AggregationPolicy>('--aggregate', flags.aggregate, AGGREGATION_POLICIES);
       const count = await withHub(cmd, async (hub) => {
         const project = await getProject(hub.store.db, projectName);
         if (flags.template) fs.writeFileSync(flags.template, crowdTemplate(project));
         const out = flags.out ? fs.createWriteStream(flags.out) : process.stdout;
-        const n = await exportProject(hub.store.db, project, { format, aggregate }, out);
+        const n = await exportProject(hub.store.db, project, { format, aggregate, rawCells: flags.rawCells }, out);
         if (flags.out) {
           out.end();
           await once(out, 'finish');
