@@ -14,4 +14,6 @@ export default {
   testTimeout: 60000,
   maxWorkers: 2,
   setupFilesAfterEnv: ['<rootDir>/tests/helpers/cleanup.ts'],
+  globalSetup: '<rootDir>/tests/helpers/global-setup.ts',
+  globalTeardown: '<rootDir>/tests/helpers/global-teardown.ts',
 };

@@ -44,7 +44,7 @@ describe('an unreachable or refused database', () => {
   test.each([['sources list --json'], ['migrate'], ['start --port 0']])('`trove %s` prints nothing on stdout and one line on stderr', async (command) => {
     const r = await runCli([...command.split(' '), '--data-dir', tempDir()], { env: unreachable });
 
-    expect(r.code).not.toBe(0);
+    expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe('trove: cannot use the database at postgres://trove:***@127.0.0.1:1/trove: connect ECONNREFUSED 127.0.0.1:1\n');
   });
@@ -55,7 +55,7 @@ describe('an unreachable or refused database', () => {
     pg.password = 'pw-never-shown';
     const r = await runCli(['sources', 'list', '--json', '--data-dir', tempDir()], { env: { ...env, DATABASE_URL: pg.toString() } });
 
-    expect(r.code).not.toBe(0);
+    expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toEqual([expect.stringContaining('role "no_such_trove_role" does not exist')]);
     expect(r.stderr).not.toContain('pw-never-shown');
