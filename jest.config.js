@@ -13,4 +13,7 @@ export default {
   modulePathIgnorePatterns: ['<rootDir>/dist/'],
   testTimeout: 60000,
   maxWorkers: 2,
+  setupFilesAfterEnv: ['<rootDir>/tests/helpers/cleanup.ts'],
+  globalSetup: '<rootDir>/tests/helpers/global-setup.ts',
+  globalTeardown: '<rootDir>/tests/helpers/global-teardown.ts',
 };

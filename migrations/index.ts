@@ -8,6 +8,7 @@ import * as labelingGuarantees from './007_labeling_guarantees.js';
 import * as reviewFlags from './008_review_flags.js';
 import * as itemsReferenceChecks from './009_items_reference_checks.js';
 import * as tokenNamesAndCrowdBrowsers from './010_token_names_and_crowd_browsers.js';
+import * as projectHiddenFields from './011_project_hidden_fields.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so they load the same
@@ -23,6 +24,7 @@ const migrations: Array<[string, Knex.Migration]> = [
   ['008_review_flags', reviewFlags],
   ['009_items_reference_checks', itemsReferenceChecks],
   ['010_token_names_and_crowd_browsers', tokenNamesAndCrowdBrowsers],
+  ['011_project_hidden_fields', projectHiddenFields],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Knex.Migration]> = {

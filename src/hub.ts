@@ -31,7 +31,7 @@ export interface OpenHubOptions extends ConfigOverrides {
 export async function openHub(opts: OpenHubOptions = {}): Promise<Hub> {
   const config = loadConfig(opts);
   const log = opts.log ?? createLogger({ level: config.logLevel });
-  const store = await openStore(config, { migrate: opts.migrate });
+  const store = await openStore(config, { migrate: opts.migrate, log });
   return {
     config,
     store,

@@ -63,7 +63,7 @@ interface Row {
 }
 
 async function main(): Promise<void> {
-  const rows = readCsvRows(path.resolve(repoRoot, '../shared/datasets/digits.csv'), 'digit');
+  const rows = readCsvRows(path.join(repoRoot, 'tests/fixtures/datasets/digits.csv'), 'digit');
   const modelDir = process.env.BENCH_SERVE_MODEL_DIR ?? (await trainDigits(rows));
   const records = rows.slice(0, 256).map((r) => r.features);
   const ceilings = new CeilingMeter(path.join(modelDir, '1'), records);

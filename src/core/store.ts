@@ -4,6 +4,7 @@ import knexFactory, { type Knex } from 'knex';
 import type pg from 'pg';
 import { redactUrl, type TroveConfig } from './config.js';
 import { StoreError, errorMessage } from './errors.js';
+import { silentLogger, type Logger } from './log.js';
 import { BlobStore } from './blobs.js';
 import { cachePreparedStatements } from './statement-cache.js';
 import { migrationSource } from '../../migrations/index.js';
@@ -39,12 +40,13 @@ export function loadPg(): Promise<typeof pg> {
   return pgDriver;
 }
 
-export async function openStore(config: Pick<TroveConfig, 'dataDir' | 'databaseUrl'>, opts: { migrate?: boolean } = {}): Promise<Store> {
+export async function openStore(config: Pick<TroveConfig, 'dataDir' | 'databaseUrl'>, opts: { migrate?: boolean; log?: Logger } = {}): Promise<Store> {
   ensureWritableDir(config.dataDir);
   const blobs = new BlobStore(path.join(config.dataDir, 'blobs'));
+  const log = driverLog(opts.log ?? silentLogger);
   const store = config.databaseUrl
-    ? await openPostgres(config.databaseUrl, config.dataDir, blobs)
-    : openSqlite(config.dataDir, blobs);
+    ? await openPostgres(config.databaseUrl, config.dataDir, blobs, log)
+    : openSqlite(config.dataDir, blobs, log);
   try {
     await store.db.raw('select 1');
     if (opts.migrate !== false) await migrate(store);
@@ -70,10 +72,21 @@ function ensureWritableDir(dir: string): void {
   }
 }
 
-function openSqlite(dataDir: string, blobs: BlobStore): Store {
+/**
+ * knex prints its warnings (a failed connection attempt with its stack, among others) with
+ * console.log, on stdout, where `--json` output goes. They go to the log at debug level instead:
+ * what failed reaches the user once, as the error of the query that needed the connection.
+ */
+function driverLog(log: Logger): Knex.Config['log'] {
+  const debug = (message: unknown) => log.debug('database driver', { message: errorMessage(message).split('\n')[0] });
+  return { warn: debug, error: debug, deprecate: debug, debug };
+}
+
+function openSqlite(dataDir: string, blobs: BlobStore, log: Knex.Config['log']): Store {
   const file = path.join(dataDir, 'trove.db');
   const db = knexFactory({
     client: 'better-sqlite3',
+    log,
     connection: { filename: file },
     useNullAsDefault: true,
     pool: {
@@ -92,12 +105,13 @@ function openSqlite(dataDir: string, blobs: BlobStore): Store {
   return { db, dialect: 'sqlite', dataDir, blobs, location: file, close: () => closeBoth(db, blobs) };
 }
 
-async function openPostgres(url: string, dataDir: string, blobs: BlobStore): Promise<Store> {
+async function openPostgres(url: string, dataDir: string, blobs: BlobStore, log: Knex.Config['log']): Promise<Store> {
   const location = redactUrl(url);
   // knex requires the driver itself; it must come with the int8 parser set.
   await loadPg();
   const db = knexFactory({
     client: 'pg',
+    log,
     connection: { connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS },
     pool: { min: 0, max: 10 },
     acquireConnectionTimeout: CONNECT_TIMEOUT_MS + 1000,

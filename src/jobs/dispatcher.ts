@@ -1,6 +1,15 @@
 import { CancelledError, errorMessage } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
 import { executeRun } from '../core/run-executor.js';
+import type { Run } from '../core/runs.js';
 import type { Hub } from '../hub.js';
+
+/** The hub's line for a run that ended: a failed run says why, as `trove runs show` would. */
+export function logRunEnd(log: Logger, run: Run, what = `run ${run.id} of ${run.source} ${run.status}`): void {
+  const counts = { inserted: run.inserted, failed: run.failed };
+  if (run.status === 'failed') log.error(what, { ...counts, error: run.error ?? 'no reason recorded' });
+  else log.info(what, counts);
+}
 
 /** Hands a queued run to whatever carries runs out: this process, or the workers of a job queue. */
 export interface RunDispatcher {
@@ -23,7 +32,7 @@ export class InProcessDispatcher implements RunDispatcher {
   async dispatch(runId: number): Promise<void> {
     const { hub } = this;
     const done = executeRun(hub.store, runId, { kinds: hub.kinds, log: hub.log, listeners: hub.ingestListeners, signal: this.shutdown.signal })
-      .then((run) => hub.log.info(`run ${run.id} of ${run.source} ${run.status}`, { inserted: run.inserted, failed: run.failed }))
+      .then((run) => logRunEnd(hub.log, run))
       .catch((err: unknown) => hub.log.error(`run ${runId} could not be carried out`, { error: errorMessage(err) }))
       .finally(() => this.running.delete(done));
     this.running.add(done);

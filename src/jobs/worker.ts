@@ -4,6 +4,7 @@ import { executeRun, workerName } from '../core/run-executor.js';
 import { getRun } from '../core/runs.js';
 import { getSourceById } from '../core/sources.js';
 import type { Hub } from '../hub.js';
+import { logRunEnd } from './dispatcher.js';
 import { QueueDispatcher, ACQUIRE_QUEUE, acquireJobSchema, sendAcquireJob, type AcquireJob } from './queue.js';
 import { Scheduler } from './scheduler.js';
 
@@ -43,7 +44,7 @@ export async function runWorker(hub: Hub, boss: PgBoss, opts: WorkerOptions): Pr
         if (shared) await sendAcquireJob(boss, { runId: job.runId, join: true });
       },
     });
-    log.info(`left run ${done.id} of ${done.source} (${done.status})`);
+    logRunEnd(log, done, `left run ${done.id} of ${done.source} (${done.status})`);
   };
 
   await boss.work<AcquireJob>(ACQUIRE_QUEUE, { batchSize: 1, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 2 }, async ([job]) => {

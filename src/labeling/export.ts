@@ -2,7 +2,9 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import type { Knex } from 'knex';
+import { neutralizeCell, stringCast, type CsvCellOptions } from '../core/csv-cells.js';
 import { fromJsonColumn } from '../core/json-column.js';
+import { annotatorFields } from './annotator-view.js';
 import { projectDecider, type AggregatedItem, type AggregationPolicy } from './aggregate.js';
 import { streamAnnotationPages, streamByItem, streamTasksWithAnnotations, type StoredAnnotation } from './annotation-stream.js';
 import type { LabelResult } from './label-schema.js';
@@ -12,7 +14,7 @@ import { utf16ToCodePoint } from './text-offsets.js';
 export const PROJECT_EXPORT_FORMATS = ['jsonl', 'csv', 'labelstudio', 'groundtruth', 'crowd-csv', 'crowd-jsonl'] as const;
 export type ProjectExportFormat = (typeof PROJECT_EXPORT_FORMATS)[number];
 
-export interface ExportOptions {
+export interface ExportOptions extends CsvCellOptions {
   format: ProjectExportFormat;
   /** jsonl/csv: one aggregated row per item instead of one row per annotation; labelstudio: predictions; groundtruth: the policy (default majority). */
   aggregate?: AggregationPolicy;
@@ -69,13 +71,13 @@ export async function exportProject(db: Knex, project: Project, opts: ExportOpti
     case 'jsonl':
       return opts.aggregate ? writeAggregatedJsonl(db, project, opts.aggregate, out) : writeAnnotationsJsonl(db, project, out);
     case 'csv':
-      return opts.aggregate ? writeAggregatedCsv(db, project, opts.aggregate, out) : writeAnnotationsCsv(db, project, out);
+      return opts.aggregate ? writeAggregatedCsv(db, project, opts.aggregate, out, opts) : writeAnnotationsCsv(db, project, out, opts);
     case 'labelstudio':
       return writeLabelStudio(db, project, opts.aggregate, out);
     case 'groundtruth':
       return writeGroundTruth(db, project, opts.aggregate ?? 'majority', out);
     case 'crowd-csv':
-      return writeCrowdCsv(db, project, out);
+      return writeCrowdCsv(db, project, out, opts);
     case 'crowd-jsonl':
       return writeCrowdJsonl(db, project, out);
   }
@@ -169,8 +171,8 @@ async function writeAggregatedJsonl(db: Knex, project: Project, policy: Aggregat
   return n;
 }
 
-async function writeCsvRows(out: Writable, columns: string[], rows: AsyncIterable<Record<string, unknown>>): Promise<number> {
-  const csv = stringify({ header: true, columns });
+async function writeCsvRows(out: Writable, columns: string[], rows: AsyncIterable<Record<string, unknown>>, opts: CsvCellOptions): Promise<number> {
+  const csv = stringify({ header: true, columns, cast: stringCast(opts) });
   csv.pipe(out, { end: false });
   let n = 0;
   for await (const row of rows) {
@@ -189,14 +191,15 @@ function flatLabel(result: LabelResult | null | undefined): string {
   return '';
 }
 
-async function writeAnnotationsCsv(db: Knex, project: Project, out: Writable): Promise<number> {
+async function writeAnnotationsCsv(db: Knex, project: Project, out: Writable, opts: CsvCellOptions): Promise<number> {
+  const cell = opts.rawCells ? (v: string) => v : neutralizeCell;
   const columns = ['annotationId', 'taskId', 'itemId', 'source', 'key', 'annotator', 'annotatorKind', 'label', 'result', 'isGold', 'reviewStatus', 'createdAt'];
   await write(out, csvLine(columns));
   let n = 0;
   for await (const page of annotationPagesWithItems(db, project)) {
     let chunk = '';
     for (const [a, item] of page) {
-      chunk += csvLine([a.id, a.taskId, a.itemId, item.source, item.key, a.user, a.userKind, flatLabel(a.result), JSON.stringify(a.result), a.isGold ? 'true' : 'false', a.reviewStatus, a.createdAt]);
+      chunk += csvLine([a.id, a.taskId, a.itemId, cell(item.source), cell(item.key), cell(a.user), a.userKind, cell(flatLabel(a.result)), JSON.stringify(a.result), a.isGold ? 'true' : 'false', a.reviewStatus, a.createdAt]);
     }
     await write(out, chunk);
     n += page.length;
@@ -215,7 +218,7 @@ function csvLine(fields: Array<string | number | null>): string {
   return line + '\n';
 }
 
-async function writeAggregatedCsv(db: Knex, project: Project, policy: AggregationPolicy, out: Writable): Promise<number> {
+async function writeAggregatedCsv(db: Knex, project: Project, policy: AggregationPolicy, out: Writable, opts: CsvCellOptions): Promise<number> {
   const columns = ['itemId', 'source', 'key', 'label', 'spans', 'confidence', 'annotations', 'method'];
   async function* rows() {
     for await (const [r, item] of withItems(db, aggregated(db, project, policy), (r) => r.itemId)) {
@@ -223,7 +226,7 @@ async function writeAggregatedCsv(db: Knex, project: Project, policy: Aggregatio
       yield { ...rec, label: r.label ?? (r.labels ?? []).join('|'), spans: r.spans ? JSON.stringify(r.spans) : '' };
     }
   }
-  return writeCsvRows(out, columns, rows());
+  return writeCsvRows(out, columns, rows(), opts);
 }
 
 /**
@@ -291,7 +294,7 @@ async function writeLabelStudio(db: Knex, project: Project, policy: AggregationP
     const prediction = group.length ? decide?.(group) : undefined;
     const record = {
       id: task.taskId,
-      data: { text: item.text, url: item.url, ...item.fields, trove_item_id: item.id, trove_task_id: task.taskId, trove_key: item.key, trove_source: item.source },
+      data: { text: item.text, url: item.url, ...annotatorFields(project, item.fields), trove_item_id: item.id, trove_task_id: task.taskId, trove_key: item.key, trove_source: item.source },
       annotations: group.map((a) => ({
         id: a.id,
         completed_by: completedBy(a),
@@ -374,19 +377,19 @@ export function escapeHtml(text: string): string {
 }
 
 /** A crowd batch: items still short of their overlap, one row each, columns the HTML template refers to. */
-async function writeCrowdCsv(db: Knex, project: Project, out: Writable): Promise<number> {
+async function writeCrowdCsv(db: Knex, project: Project, out: Writable, opts: CsvCellOptions): Promise<number> {
   async function* rows() {
     for await (const [t, item] of withItems(db, openTasks(db, project), (t) => t.itemId)) {
       yield { task_id: t.taskId, item_id: item.id, text: escapeHtml(item.text ?? ''), url: item.url ?? '' };
     }
   }
-  return writeCsvRows(out, ['task_id', 'item_id', 'text', 'url'], rows());
+  return writeCsvRows(out, ['task_id', 'item_id', 'text', 'url'], rows(), opts);
 }
 
 async function writeCrowdJsonl(db: Knex, project: Project, out: Writable): Promise<number> {
   let n = 0;
   for await (const [t, item] of withItems(db, openTasks(db, project), (t) => t.itemId)) {
-    await write(out, JSON.stringify({ task_id: t.taskId, item_id: item.id, text: item.text, url: item.url, fields: item.fields }) + '\n');
+    await write(out, JSON.stringify({ task_id: t.taskId, item_id: item.id, text: item.text, url: item.url, fields: annotatorFields(project, item.fields) }) + '\n');
     n++;
   }
   return n;

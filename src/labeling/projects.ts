@@ -41,6 +41,11 @@ export interface Project {
   ordering: Ordering;
   filter: ItemFilter | null;
   leaseSeconds: number;
+  /**
+   * Item fields annotators, crowd workers and crowd exports never see: those the project hides plus
+   * the label column each of its sources was imported with (the answer, when a dataset has one).
+   */
+  hiddenFields: string[];
   crowd: CrowdLink | null;
   createdAt: Timestamp;
 }
@@ -54,6 +59,8 @@ export interface ProjectInput {
   ordering?: Ordering;
   filter?: ItemFilter | null;
   leaseSeconds?: number;
+  /** Item fields to keep from annotators, besides the sources' label columns. */
+  hiddenFields?: string[];
 }
 
 interface ProjectRow {
@@ -65,6 +72,7 @@ interface ProjectRow {
   ordering: string;
   filter: string | null;
   lease_seconds: number;
+  hidden_fields: string | null;
   crowd: string | null;
   created_at: string;
 }
@@ -74,8 +82,23 @@ const TASK_CHUNK = 500;
 
 const projectNameSchema = z.string().min(1).max(200).regex(/^[\p{L}\p{N}._-]+$/u, 'use letters, digits, dot, underscore or dash');
 
+export const hiddenFieldsSchema = z.array(z.string().min(1).max(200)).max(500);
+
+/** The label column a source was imported with (file sources' `label`), if any. */
+function labelColumnOf(config: string): string | undefined {
+  const label = fromJsonColumn<Record<string, unknown>>(config, {}).label;
+  return typeof label === 'string' && label !== '' ? label : undefined;
+}
+
 async function fromRow(db: Knex, row: ProjectRow): Promise<Project> {
-  const sources = await db('project_sources').join('sources', 'sources.id', 'project_sources.source_id').where('project_id', row.id).orderBy('sources.name').pluck('sources.name');
+  const sourceRows: Array<{ name: string; config: string }> = await db('project_sources')
+    .join('sources', 'sources.id', 'project_sources.source_id')
+    .where('project_id', row.id)
+    .orderBy('sources.name')
+    .select('sources.name', 'sources.config');
+  const sources = sourceRows.map((s) => s.name);
+  const labelColumns = sourceRows.map((s) => labelColumnOf(s.config)).filter((c): c is string => c !== undefined);
+  const hiddenFields = [...new Set([...fromJsonColumn<string[]>(row.hidden_fields, []), ...labelColumns])].sort();
   const schema = fromJsonColumn<LabelSchema>(row.schema, { kind: 'single', labels: [] });
   return {
     id: row.id,
@@ -88,6 +111,7 @@ async function fromRow(db: Knex, row: ProjectRow): Promise<Project> {
     ordering: row.ordering as Ordering,
     filter: fromJsonColumn<ItemFilter | null>(row.filter, null),
     leaseSeconds: row.lease_seconds,
+    hiddenFields,
     crowd: fromJsonColumn<CrowdLink | null>(row.crowd, null),
     createdAt: row.created_at,
   };
@@ -105,6 +129,7 @@ export async function createProject(db: Knex, input: ProjectInput): Promise<Proj
   const filter = input.filter ? parseFilter(input.filter) : null;
   const leaseSeconds = input.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
   if (!Number.isInteger(leaseSeconds) || leaseSeconds < 5) throw new InputError('lease must be at least 5 seconds');
+  const hiddenFields = parseHiddenFields(input.hiddenFields ?? []);
   const sources = await Promise.all(input.sources.map((s) => getSource(db, s)));
   const id = await db.transaction(async (trx) => {
     const rows: Array<{ id: number }> = await trx('projects')
@@ -116,6 +141,7 @@ export async function createProject(db: Knex, input: ProjectInput): Promise<Proj
         ordering: input.ordering ?? 'random',
         filter: filter ? toJsonColumn(filter) : null,
         lease_seconds: leaseSeconds,
+        hidden_fields: hiddenFields.length ? toJsonColumn(hiddenFields) : null,
         created_at: nowIso(),
       })
       .onConflict('name')
@@ -134,6 +160,20 @@ export function parseFilter(value: unknown): ItemFilter {
   const parsed = itemFilterSchema.safeParse(value);
   if (!parsed.success) throw new InputError(`filter${parsed.error.issues[0]?.path.length ? ` field ${parsed.error.issues[0]?.path.join('.')}` : ''}: ${parsed.error.issues[0]?.message}`);
   return parsed.data;
+}
+
+function parseHiddenFields(value: unknown): string[] {
+  const parsed = hiddenFieldsSchema.safeParse(value);
+  if (!parsed.success) throw new InputError(`hidden fields${parsed.error.issues[0]?.path.length ? ` entry ${Number(parsed.error.issues[0].path[0]) + 1}` : ''}: ${parsed.error.issues[0]?.message}`);
+  return [...new Set(parsed.data)];
+}
+
+/** Replaces the fields the project hides from annotators (the sources' label columns stay hidden whatever this says). */
+export async function setHiddenFields(db: Knex, projectName: string, fields: string[]): Promise<Project> {
+  const project = await getProject(db, projectName);
+  const hidden = parseHiddenFields(fields);
+  await db('projects').where({ id: project.id }).update({ hidden_fields: hidden.length ? toJsonColumn(hidden) : null });
+  return getProjectById(db, project.id);
 }
 
 export async function getProject(db: Knex, name: string): Promise<Project> {

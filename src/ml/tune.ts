@@ -31,6 +31,8 @@ export interface TuneResult {
 }
 
 const DEFAULT_LAYERS = [[64], [128, 64], [256, 128], [128, 64, 32], [512, 256, 128]];
+/** Searched log-uniformly unless the space says otherwise; `[0, 0]` turns L2 off. */
+export const DEFAULT_L2_RANGE: [number, number] = [1e-6, 1e-2];
 
 function logUniform(random: Random, [lo, hi]: [number, number]): number {
   return Math.exp(Math.log(lo) + random() * (Math.log(hi) - Math.log(lo)));
@@ -39,7 +41,7 @@ function logUniform(random: Random, [lo, hi]: [number, number]): number {
 function sampleParams(random: Random, space: TrainConfig['tune']['space']): TrialParams {
   const pick = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)];
   const [d0, d1] = space.dropout ?? [0, 0.5];
-  const l2 = space.l2 ?? [0, 0];
+  const l2 = space.l2 ?? DEFAULT_L2_RANGE;
   return {
     learningRate: logUniform(random, space.learningRate ?? [0.001, 0.1]),
     batchSize: pick(space.batchSize ?? [16, 32, 64]),

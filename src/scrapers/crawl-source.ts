@@ -61,7 +61,8 @@ export async function* runCrawl(config: CrawlConfig, ctx: SourceContext): AsyncG
   const robots = new RobotsCache(fetcher, productToken(config.userAgent), config.respectRobots);
   const analyzer = createPageAnalyzer(config.recipe, recipe, config.analyzerThreads ?? defaultAnalyzerThreads());
   try {
-    const fresh = await beginCrawl(ctx, frontier, config, seeds.filter((s) => scope.allows(s)));
+    // Start URLs are fetched whatever include/exclude say: those filter the links found.
+    const fresh = await beginCrawl(ctx, frontier, config, seeds);
     if (fresh && config.sitemaps) await seedFromSitemaps(ctx, frontier, config, seeds, scope, robots, fetcher);
     const crawler = new Crawler(config, ctx, frontier, {
       config,

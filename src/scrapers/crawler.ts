@@ -30,6 +30,7 @@ export class Crawler {
   private pages = 0;
   private failures = 0;
   private firstFailure: string | null = null;
+  private firstSkip: string | null = null;
   private readonly startedAt = Date.now();
   private lastFlush = Date.now();
   private lastLease = 0;
@@ -79,6 +80,7 @@ export class Crawler {
       this.reportProgress(true);
     }
     if (this.pages === 0 && this.firstFailure !== null) throw new RemoteError(`no page could be crawled: ${this.firstFailure}`);
+    if (this.pages === 0 && this.firstSkip !== null) throw new RemoteError(`no page was stored: ${this.firstSkip}`);
   }
 
   private start(entry: FrontierEntry): void {
@@ -101,6 +103,7 @@ export class Crawler {
   private async account(result: PageResult): Promise<void> {
     if (result.record) this.pages++;
     if (result.stat) this.ctx.addStats({ [result.stat]: 1 });
+    if (result.outcome.status === 'skipped') this.firstSkip ??= `${result.entry.url}: ${result.outcome.reason}`;
     if (result.failure) {
       this.failures++;
       this.firstFailure ??= `${result.failure.location}: ${result.failure.reason}`;

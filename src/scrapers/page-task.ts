@@ -47,7 +47,9 @@ export async function crawlEntry(entry: FrontierEntry, deps: PageTaskDeps, signa
   if (!rules.allows(url)) return skipped(entry, 'disallowed by robots.txt', 'robotsDisallowed');
   const host = hostOf(url);
   if (rules.crawlDelayMs) deps.gate.setCrawlDelay(host, rules.crawlDelayMs);
-  const mayFollow = async (target: string) => deps.scope.allows(target) && (await deps.robots.forUrl(target, signal)).allows(target);
+  // A start URL (depth 0) may redirect anywhere on the crawl's hosts, e.g. / to /products/.
+  const inScope = (target: string) => (entry.depth === 0 ? deps.scope.allowsHost(target) : deps.scope.allows(target));
+  const mayFollow = async (target: string) => inScope(target) && (await deps.robots.forUrl(target, signal)).allows(target);
   let fetched: FetchOutcome;
   const release = await deps.gate.acquire(host, signal);
   try {

@@ -1,6 +1,7 @@
 /**
  * Which URLs a crawl may follow: the start URLs' hosts (unless `allHosts`), then include globs
- * (any one must match when given) and exclude globs (none may match).
+ * (any one must match when given) and exclude globs (none may match). The start URLs themselves
+ * are always crawled: the globs filter the links found.
  *
  * A glob that contains "://" is matched against the whole URL, otherwise against the path and
  * query ("/blog/**"). `**` matches anything, `*` anything but "/", `?` one character.
@@ -18,6 +19,11 @@ export class UrlScope {
 
   allows(normalized: string): boolean {
     return this.allowsUrl(new URL(normalized));
+  }
+
+  /** The host test alone: where a start URL may redirect. */
+  allowsHost(normalized: string): boolean {
+    return this.hosts.size === 0 || this.hosts.has(new URL(normalized).host);
   }
 
   /** The same test on a URL already parsed. */

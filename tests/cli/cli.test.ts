@@ -94,12 +94,11 @@ describe('trove CLI environment errors', () => {
     expect(r.stderr).toMatch(/^trove: data directory .*not-a-dir\/sub is not writable: ENOTDIR\n$/);
   });
 
-  test('an unreachable DATABASE_URL is one clear line within 10 s, without the password', async () => {
-    const started = Date.now();
+  test('an unreachable DATABASE_URL is one clear line, without the password, and the command ends by itself', async () => {
     const r = await runCli(['sources', 'list', '--data-dir', tempDir()], { env: { DATABASE_URL: 'postgres://u:secret-pw@127.0.0.1:1/db' } });
 
-    expect(Date.now() - started).toBeLessThan(10_000);
-    expect(r.code).not.toBe(0);
+    // 2, not null: the command gave up on its own (a hung one is killed by runCli and has no code).
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^trove: cannot use the database at postgres:\/\/u:\*\*\*@127\.0\.0\.1:1\/db: .*ECONNREFUSED.*\n$/);
     expect(r.stderr).not.toContain('secret-pw');
   });

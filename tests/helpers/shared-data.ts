@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The workplace's shared data (datasets, fixtures) lives beside the repository, in ../shared. */
-export const sharedDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared');
-export const datasetsDir = path.join(sharedDir, 'datasets');
+/** Data the tests read, carried by the repository (each folder's README.md gives source and licence). */
+export const fixturesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures');
+export const datasetsDir = path.join(fixturesDir, 'datasets');
+export const chinookDir = path.join(fixturesDir, 'chinook');

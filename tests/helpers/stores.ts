@@ -15,8 +15,18 @@ export type StoreKind = 'sqlite' | 'pg';
 export const pgUrl = process.env.TROVE_TEST_PG_URL;
 export const storeKinds: StoreKind[] = pgUrl ? ['sqlite', 'pg'] : process.env.CI === 'true' ? ['sqlite', 'pg'] : ['sqlite'];
 
+const createdDirs: string[] = [];
+
+/** A fresh directory under the system's temp folder, removed after the test file by removeTempDirs. */
 export function tempDir(prefix = 'trove-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  createdDirs.push(dir);
+  return dir;
+}
+
+/** Removes every directory tempDir made in this test file (run by tests/helpers/cleanup.ts). */
+export function removeTempDirs(): void {
+  for (const dir of createdDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }
 
 /** A fresh, empty PostgreSQL database; returns its URL and a function that drops it. */

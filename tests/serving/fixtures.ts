@@ -12,7 +12,7 @@ import { startModelServer, type RunningModelServer } from '../../src/serving/mod
 import { loadServingConfig, type ServingOverrides } from '../../src/serving/serving-config.js';
 import { flowerRows, repoRoot } from './flower-data.js';
 
-export { datasetsDir, repoRoot } from './flower-data.js';
+export { repoRoot } from './flower-data.js';
 
 const rows = flowerRows();
 
@@ -22,16 +22,16 @@ export function flowerRecord(i = 0): Record<string, unknown> {
 }
 
 /**
- * A real, small tfjs model trained on the flower rows (a Trove artifact). Trained once per
- * machine in a child process and kept in the temp folder under a key of the ML code and this
- * fixture, so a change to either retrains it.
+ * A real, small tfjs model trained on the flower rows (a Trove artifact). Trained once per test
+ * run in a child process and kept in the run's temp folder (removed after the run) under a key of
+ * the ML code and this fixture, so a change to either retrains it.
  */
 export function flowerArtifact(): string {
   const key = createHash('sha256');
   for (const file of sourceFiles([path.join(repoRoot, 'src/ml'), path.join(repoRoot, 'tests/serving/train-flowers.ts'), path.join(repoRoot, 'tests/serving/flower-data.ts')])) {
     key.update(file).update(fs.readFileSync(file));
   }
-  const dir = path.join(os.tmpdir(), `trove-serving-flowers-${key.digest('hex').slice(0, 16)}`);
+  const dir = path.join(process.env.TROVE_TEST_RUN_DIR ?? os.tmpdir(), `trove-serving-flowers-${key.digest('hex').slice(0, 16)}`);
   if (fs.existsSync(dir)) return dir;
   const staging = `${dir}.partial-${process.pid}`;
   execFileSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'tests/serving/train-flowers.ts'), staging], { cwd: repoRoot, stdio: 'ignore' });

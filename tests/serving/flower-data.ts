@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readCsvRows, type LabeledRow } from '../../src/ml/dataset.js';
+import { datasetsDir } from '../helpers/shared-data.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const datasetsDir = path.resolve(repoRoot, '../shared/datasets');
 
 const GARDENS = ['north', 'south', 'east'];
 

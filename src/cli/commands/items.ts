@@ -59,14 +59,15 @@ export function registerItemsCommands(program: Command): void {
     .option('--source <name>', 'only items of this source')
     .option('--format <format>', EXPORT_FORMATS.join(' | '), 'jsonl')
     .option('--out <file>', 'write to this file')
-    .action(async (flags: { source?: string; format: string; out?: string }, cmd: Command) => {
+    .option('--raw-cells', "csv: write cells as stored, even those a spreadsheet would run as formulas (=, +, -, @); for programs, not spreadsheets")
+    .action(async (flags: { source?: string; format: string; out?: string; rawCells?: boolean }, cmd: Command) => {
       if (!(EXPORT_FORMATS as readonly string[]).includes(flags.format)) {
         throw new InputError(`--format must be one of ${EXPORT_FORMATS.join(', ')}, got "${flags.format}"`);
       }
       const count = await withHub(cmd, async (hub) => {
         const sourceId = await sourceIdOf(hub, flags.source);
         const out = flags.out ? fs.createWriteStream(flags.out) : process.stdout;
-        const n = await writeItems(streamItems(hub.store.db, { sourceId }), flags.format as ExportFormat, out);
+        const n = await writeItems(streamItems(hub.store.db, { sourceId }), flags.format as ExportFormat, out, { rawCells: flags.rawCells });
         if (flags.out) {
           out.end();
           await once(out, 'finish');

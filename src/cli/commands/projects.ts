@@ -6,7 +6,7 @@ import { AGGREGATION_POLICIES, type AggregationPolicy } from '../../labeling/agg
 import { crowdLinkUrl, enableCrowdLink } from '../../labeling/crowd-link.js';
 import { crowdTemplate } from '../../labeling/crowd-template.js';
 import { exportProject, labelStudioConfig, PROJECT_EXPORT_FORMATS, type ProjectExportFormat } from '../../labeling/export.js';
-import { addMember, createProject, getProject, listProjects, ORDERINGS, parseFilter, setGold, type Ordering } from '../../labeling/projects.js';
+import { addMember, createProject, getProject, listProjects, ORDERINGS, parseFilter, setGold, setHiddenFields, type Ordering } from '../../labeling/projects.js';
 import { projectProgress } from '../../labeling/review.js';
 import { projectStats } from '../../labeling/stats.js';
 import { output, parseIntOption, withHub } from '../context.js';
@@ -32,6 +32,10 @@ function readText(file: string): string {
   }
 }
 
+function commaList(value: string): string[] {
+  return value.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
 const fmt = (x: number | null) => (x === null ? '—' : x.toFixed(3));
 
 export function registerProjectsCommands(program: Command): void {
@@ -49,19 +53,21 @@ export function registerProjectsCommands(program: Command): void {
     .option('--filter <file>', 'JSON {textContains?, fields?: {name: value}}: only matching items join')
     .option('--instructions <file>', 'Markdown instructions for annotators')
     .option('--lease <seconds>', 'how long an annotator holds an item', parseIntOption('--lease'))
-    .action(async (name: string, flags: { source: string; schema: string; overlap: number; goldRate?: number; ordering: string; filter?: string; instructions?: string; lease?: number }, cmd: Command) => {
+    .option('--hidden-fields <names>', 'item fields annotators never see, comma-separated (the sources’ --label columns always are)')
+    .action(async (name: string, flags: { source: string; schema: string; overlap: number; goldRate?: number; ordering: string; filter?: string; instructions?: string; lease?: number; hiddenFields?: string }, cmd: Command) => {
       const schema = readConfigFile(flags.schema);
       if (flags.instructions) schema.instructions = readText(flags.instructions);
       const project = await withHub(cmd, (hub) =>
         createProject(hub.store.db, {
           name,
-          sources: flags.source.split(',').map((s) => s.trim()).filter(Boolean),
+          sources: commaList(flags.source),
           schema,
           overlap: flags.overlap,
           goldRate: flags.goldRate,
           ordering: oneOf<Ordering>('--ordering', flags.ordering, ORDERINGS),
           filter: flags.filter ? parseFilter(readConfigFile(flags.filter)) : null,
           leaseSeconds: flags.lease,
+          hiddenFields: flags.hiddenFields === undefined ? undefined : commaList(flags.hiddenFields),
         }),
       );
       output(cmd, project, () => `created project ${project.name} (${project.schema.kind}, overlap ${project.overlap}) over ${project.sources.join(', ')}`);
@@ -95,6 +101,7 @@ export function registerProjectsCommands(program: Command): void {
         [
           `project ${project.name}: ${project.schema.kind}, overlap ${project.overlap}, ordering ${project.ordering}, gold rate ${project.goldRate}`,
           `sources: ${project.sources.join(', ')}`,
+          `hidden from annotators: ${project.hiddenFields.join(', ') || 'no fields'}`,
           `labels: ${stats.labels.map((l) => `${l.label} (${l.count})`).join(', ')}`,
           `progress: ${stats.progress.complete}/${stats.progress.items} items complete, ${stats.progress.annotations} annotations, ${stats.progress.leased} leased`,
           `agreement: Fleiss κ ${fmt(stats.agreement.fleiss)}, Krippendorff α ${fmt(stats.agreement.krippendorffAlpha)} over ${stats.agreement.units} items`,
@@ -104,9 +111,19 @@ export function registerProjectsCommands(program: Command): void {
             ? table(['ANNOTATOR', 'KIND', 'ANNOTATIONS', 'GOLD ACC', 'MEDIAN S'], stats.annotators.map((a) => [a.name, a.kind, a.annotations, a.goldAccuracy === null ? '—' : a.goldAccuracy.toFixed(2), a.medianSeconds?.toFixed(1)]))
             : 'no annotations yet',
         ]
-          .filter((l, i) => l !== '' || i === 6)
+          .filter((l, i) => l !== '' || i === 7)
           .join('\n'),
       );
+    });
+
+  projects
+    .command('hide-fields')
+    .description('set the item fields annotators, crowd workers and crowd exports never see (replaces the list)')
+    .argument('<project>', 'project name')
+    .argument('[names]', 'field names, comma-separated; none to hide only the sources’ label columns', '')
+    .action(async (projectName: string, names: string, _flags: unknown, cmd: Command) => {
+      const project = await withHub(cmd, (hub) => setHiddenFields(hub.store.db, projectName, commaList(names)));
+      output(cmd, project, () => `hidden from annotators of ${project.name}: ${project.hiddenFields.join(', ') || 'no fields'}`);
     });
 
   projects
@@ -179,14 +196,15 @@ export function registerProjectsCommands(program: Command): void {
     .option('--aggregate <policy>', `one answer per item: ${AGGREGATION_POLICIES.join(' | ')}`)
     .option('--out <file>', 'write to this file')
     .option('--template <file>', 'crowd-csv: also write the HTML form template here; labelstudio: the labeling config (<View> XML) it fits')
-    .action(async (projectName: string, flags: { format: string; aggregate?: string; out?: string; template?: string }, cmd: Command) => {
+    .option('--raw-cells', "csv, crowd-csv: write cells as stored, even those a spreadsheet would run as formulas (=, +, -, @); for programs, not spreadsheets")
+    .action(async (projectName: string, flags: { format: string; aggregate?: string; out?: string; template?: string; rawCells?: boolean }, cmd: Command) => {
       const format = oneOf<ProjectExportFormat>('--format', flags.format, PROJECT_EXPORT_FORMATS);
       const aggregate = flags.aggregate === undefined ? undefined : oneOf<AggregationPolicy>('--aggregate', flags.aggregate, AGGREGATION_POLICIES);
       const count = await withHub(cmd, async (hub) => {
         const project = await getProject(hub.store.db, projectName);
         if (flags.template) fs.writeFileSync(flags.template, format === 'labelstudio' ? labelStudioConfig(project) : crowdTemplate(project));
         const out = flags.out ? fs.createWriteStream(flags.out) : process.stdout;
-        const n = await exportProject(hub.store.db, project, { format, aggregate }, out);
+        const n = await exportProject(hub.store.db, project, { format, aggregate, rawCells: flags.rawCells }, out);
         if (flags.out) {
           out.end();
           await once(out, 'finish');

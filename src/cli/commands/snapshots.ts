@@ -77,12 +77,13 @@ export function registerSnapshotsCommands(program: Command): void {
     .description('export a snapshot (stdout unless --out)')
     .option('--format <format>', SNAPSHOT_FORMATS.join(' | '), 'jsonl')
     .option('--out <file>', 'write to this file')
-    .action(async (name: string, flags: { format: string; out?: string }, cmd: Command) => {
+    .option('--raw-cells', "csv: write cells as stored, even those a spreadsheet would run as formulas (=, +, -, @); for programs, not spreadsheets")
+    .action(async (name: string, flags: { format: string; out?: string; rawCells?: boolean }, cmd: Command) => {
       if (!(SNAPSHOT_FORMATS as readonly string[]).includes(flags.format)) throw new InputError(`--format must be one of ${SNAPSHOT_FORMATS.join(', ')}, got "${flags.format}"`);
       const count = await withHub(cmd, async (hub) => {
         const snapshot = await getSnapshot(hub.store.db, name);
         const out = flags.out ? fs.createWriteStream(flags.out) : process.stdout;
-        const n = await writeSnapshot(streamSnapshotRows(hub.store.db, snapshot.id), flags.format as SnapshotFormat, out);
+        const n = await writeSnapshot(streamSnapshotRows(hub.store.db, snapshot.id), flags.format as SnapshotFormat, out, { rawCells: flags.rawCells });
         if (flags.out) {
           out.end();
           await once(out, 'finish');

@@ -30,7 +30,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--out <dir>', 'write the artifact to this (new or empty) directory')
     .option('--name <name>', 'model name in the registry (default: the snapshot name)')
     .option('--label-noise', 'also find likely mislabeled items (5-fold confident learning) and list them')
-    .option('--send-to-review', 'with --label-noise: flag those items for review in the labeling project the snapshot came from')
+    .option('--send-to-review', 'flag the likely mislabeled items for review in the labeling project the snapshot came from (implies --label-noise)')
     .action(async (flags: TrainFlags, cmd: Command) => {
       const config = readTrainConfig(flags.config);
       const findLabelNoise = flags.labelNoise || flags.sendToReview;

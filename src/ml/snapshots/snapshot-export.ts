@@ -2,6 +2,7 @@ import type { Writable } from 'node:stream';
 import { once } from 'node:events';
 import { stringify } from 'csv-stringify/sync';
 import { parquetWriteBuffer } from 'hyparquet-writer';
+import { stringCast, type CsvCellOptions } from '../../core/csv-cells.js';
 import type { SnapshotRow } from './snapshot-store.js';
 
 export const SNAPSHOT_FORMATS = ['jsonl', 'csv', 'parquet'] as const;
@@ -15,7 +16,7 @@ async function write(out: Writable, chunk: string | Uint8Array): Promise<void> {
  * Writes a snapshot's rows. JSONL keeps each row as is; CSV and Parquet flatten the features into
  * one column each beside item_id, key, url, label and confidence (nested values as JSON text).
  */
-export async function writeSnapshot(rows: AsyncIterable<SnapshotRow>, format: SnapshotFormat, out: Writable): Promise<number> {
+export async function writeSnapshot(rows: AsyncIterable<SnapshotRow>, format: SnapshotFormat, out: Writable, opts: CsvCellOptions = {}): Promise<number> {
   if (format === 'jsonl') {
     let n = 0;
     for await (const r of rows) {
@@ -39,7 +40,7 @@ export async function writeSnapshot(rows: AsyncIterable<SnapshotRow>, format: Sn
     return v !== null && typeof v === 'object' ? JSON.stringify(v) : (v ?? null);
   };
   if (format === 'csv') {
-    await write(out, stringify([columns, ...all.map((r) => columns.map((c) => cell(r, c)))], { cast: { boolean: (b) => String(b) } }));
+    await write(out, stringify([columns, ...all.map((r) => columns.map((c) => cell(r, c)))], { cast: { boolean: (b) => String(b), ...stringCast(opts) } }));
     return all.length;
   }
   const columnData = columns.map((name) => {

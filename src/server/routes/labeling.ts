@@ -7,8 +7,9 @@
  * Shapes:
  *   Project  = {name, sources: string[], schema: {kind: 'single'|'multi'|'spans', labels: [{value, hotkey?, color, description?}],
  *               allowOverlap?}, instructions: string|null (Markdown source, untrusted: render it with marked + DOMPurify),
- *               overlap, goldRate, ordering: 'random'|'source'|'priority', leaseSeconds, filter, crowd?: {...} (managers only)}
- *   Item     = {id, text, fields, url}
+ *               overlap, goldRate, ordering: 'random'|'source'|'priority', leaseSeconds, hiddenFields: string[], filter?, crowd?: {...}}
+ *               (filter and crowd: managers only)
+ *   Item     = {id, text, fields, url}   (fields: without the project's hiddenFields when served to annotators)
  *   Result   = {label} | {labels: string[]} | {spans: [{start, end, label}]}   (UTF-16 offsets)
  *   Annotation = {id, clientId, taskId, itemId, user, result, reviewStatus: 'pending'|'accepted'|'rejected'|'corrected',
  *                 reviewResult: Result|null, createdAt, updatedAt}
@@ -29,7 +30,7 @@
  *        (gold figures and the code only once the quota is done; the code is the worker's own)
  *
  * Managers and admins:
- *   POST /api/projects {name, sources: string[], schema, overlap?, goldRate?, ordering?, filter?, leaseSeconds?} → 201 {project}
+ *   POST /api/projects {name, sources: string[], schema, overlap?, goldRate?, ordering?, filter?, leaseSeconds?, hiddenFields?} → 201 {project}
  *   POST /api/projects/:name/members {user}    → 204
  *   GET  /api/projects/:name/members           → {members: [{name, role, kind}]}
  *   POST /api/projects/:name/gold {gold: [{itemId, result}]} → {gold: n}
@@ -58,8 +59,9 @@ import { z } from 'zod';
 import { ForbiddenError } from '../../core/errors.js';
 import type { Hub } from '../../hub.js';
 import { aggregateProject, AGGREGATION_POLICIES, fitProject } from '../../labeling/aggregate.js';
+import { annotatorItem } from '../../labeling/annotator-view.js';
 import { crowdLinkUrl, crowdStatus, crowdWorkers, enableCrowdLink, releaseCrowdWorker } from '../../labeling/crowd-link.js';
-import { addMember, createProject, getProject, getProjectById, isMember, itemFilterSchema, listProjects, ORDERINGS, setGold, setPriorities, type Project } from '../../labeling/projects.js';
+import { addMember, createProject, getProject, getProjectById, isMember, hiddenFieldsSchema, itemFilterSchema, listProjects, ORDERINGS, setGold, setPriorities, type Project } from '../../labeling/projects.js';
 import { editAnnotation, listAnnotations, projectIdOfAnnotation, projectProgress, REVIEW_ACTIONS, reviewAnnotation } from '../../labeling/review.js';
 import { projectStats } from '../../labeling/stats.js';
 import { getTaskContext, nextTask, skipTask, submitAnnotation } from '../../labeling/tasks.js';
@@ -84,6 +86,7 @@ const createBody = z.object({
   ordering: z.enum(ORDERINGS).optional(),
   filter: itemFilterSchema.nullable().optional(),
   leaseSeconds: z.number().int().min(5).optional(),
+  hiddenFields: hiddenFieldsSchema.optional(),
 });
 const goldBody = z.object({ gold: z.array(z.object({ itemId: z.number().int().positive(), result: z.unknown() })).min(1).max(10_000) });
 const prioritiesBody = z.object({ priorities: z.array(z.object({ itemId: z.number().int().positive(), priority: z.number().finite() })).min(1).max(100_000) });
@@ -101,9 +104,10 @@ const MEMBER_CACHE_MS = 60_000;
 
 const isManager = (req: Request): boolean => isStaff(currentAuth(req));
 
-function publicProject(project: Project, withCrowd: boolean) {
-  const { id: _id, crowd, ...rest } = project;
-  return withCrowd ? { ...rest, crowd } : rest;
+/** A project as the caller may see it: annotators get neither the crowd link nor the item filter (it may name a hidden field's value). */
+function publicProject(project: Project, forManager: boolean) {
+  const { id: _id, crowd, filter, ...rest } = project;
+  return forManager ? { ...rest, filter, crowd } : rest;
 }
 
 export function labelingRouter(hub: Hub): Router {
@@ -163,7 +167,7 @@ export function labelingRouter(hub: Hub): Router {
     const quota = auth.projectId !== null ? project.crowd?.quota : undefined;
     const next = await nextTask(db, project, auth.user.id, { quota });
     if (!next) res.status(204).end();
-    else res.json(next);
+    else res.json({ ...next, item: annotatorItem(project, next.item) });
   });
 
   r.post('/tasks/:id/annotations', async (req, res) => {
@@ -187,7 +191,7 @@ export function labelingRouter(hub: Hub): Router {
     const q = parseInput(pageQuery, req.query, 'query');
     const page = await listAnnotations(db, project, { ...q, userId: currentAuth(req).user.id });
     res.json({
-      annotations: page.annotations.map((a) => ({ annotationId: a.id, taskId: a.taskId, item: a.item, result: a.result, reviewStatus: a.reviewStatus, createdAt: a.createdAt, updatedAt: a.updatedAt })),
+      annotations: page.annotations.map((a) => ({ annotationId: a.id, taskId: a.taskId, item: annotatorItem(project, a.item), result: a.result, reviewStatus: a.reviewStatus, createdAt: a.createdAt, updatedAt: a.updatedAt })),
       nextCursor: page.nextCursor,
       nextBefore: page.nextBefore,
     });

@@ -4,11 +4,9 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
+import { chinookDir } from '../../helpers/shared-data.js';
 import { createPgDatabase, pgUrl, tempDir } from '../../helpers/stores.js';
 
-/** The Chinook sample database (public, MIT), as shipped in shared/fixtures. */
-export const chinookDir =
-  process.env.TROVE_CHINOOK_DIR ?? [path.resolve(process.cwd(), '../shared/fixtures/chinook'), '/work/shared/fixtures/chinook'].find((d) => fs.existsSync(d)) ?? '';
 
 export const mysqlUrl = process.env.TROVE_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
 
