@@ -194,13 +194,13 @@ describeEachStore('public datasets', (get) => {
   });
 
   test('a Hugging Face token the server refuses fails with one line naming the variable to check', async () => {
-    process.env.TROVE_TEST_HF_TOKEN = 'hf_wrong_000';
+    process.env.TROVE_SECRET_TEST_HF_TOKEN = 'hf_wrong_000';
     try {
-      const { run } = await importInput({ path: 'hf:stanfordnlp/imdb', hfConfig: 'plain_text', split: 'train', text: 'text', apiBase: fake.base, tokenEnv: 'TROVE_TEST_HF_TOKEN' });
-      expect(run.error).toMatch(/HTTP 401 Unauthorized: check TROVE_TEST_HF_TOKEN \(a Hugging Face token with access to stanfordnlp\/imdb\)$/);
+      const { run } = await importInput({ path: 'hf:stanfordnlp/imdb', hfConfig: 'plain_text', split: 'train', text: 'text', apiBase: fake.base, tokenEnv: 'TROVE_SECRET_TEST_HF_TOKEN' });
+      expect(run.error).toMatch(/HTTP 401 Unauthorized: check TROVE_SECRET_TEST_HF_TOKEN \(a Hugging Face token with access to stanfordnlp\/imdb\)$/);
       expect(JSON.stringify(run)).not.toContain('hf_wrong_000');
     } finally {
-      process.env.TROVE_TEST_HF_TOKEN = 'hf_token_456';
+      process.env.TROVE_SECRET_TEST_HF_TOKEN = 'hf_token_456';
     }
   });
 

@@ -45,6 +45,10 @@ describe('extractPage (the default recipe)', () => {
     expect(extractPage(html, 'https://news.example/').text).toContain('The real story is told here');
   });
 
+  test('a fragment without <html> or <body> still leaves out its <title> and scripts', () => {
+    expect(extractPage('<title>Zipped</title><script>x()</script><p>Body of a bare fragment.</p>', 'https://news.example/').text).toBe('Body of a bare fragment.');
+  });
+
   test('a wrapper whose class mentions a sidebar is not itself boilerplate', () => {
     const html = `<body class="one-sidebar"><div class="content-with-sidebar-wrp"><p>${'Prose that belongs to the article, with a clause or two. '.repeat(4)}</p></div><div class="sidebar">Ads</div></body>`;
     const text = extractPage(html, 'https://news.example/').text;

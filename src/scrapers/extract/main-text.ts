@@ -27,7 +27,7 @@ export function mainText(marks: PageLandmarks): string {
 
 /** An article node is kept whatever its own link density: only the blocks inside it are judged. */
 function collectArticle(node: AnyNode, out: string[], counts: Counts): void {
-  if (node.type !== 'tag') return collect(node, out, false, counts);
+  if (node.type !== 'tag' || isBoilerplate(node) || isArticleChrome(node)) return collect(node, out, false, counts);
   out.push('\n');
   for (const child of (node as Element).children) collect(child, out, node.name === 'a', counts);
   out.push('\n');
