@@ -9,6 +9,7 @@ import * as reviewFlags from './008_review_flags.js';
 import * as itemsReferenceChecks from './009_items_reference_checks.js';
 import * as tokenNamesAndCrowdBrowsers from './010_token_names_and_crowd_browsers.js';
 import * as projectHiddenFields from './011_project_hidden_fields.js';
+import * as runWorkerProgress from './012_run_worker_progress.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder) so they load the same
@@ -25,6 +26,7 @@ const migrations: Array<[string, Knex.Migration]> = [
   ['009_items_reference_checks', itemsReferenceChecks],
   ['010_token_names_and_crowd_browsers', tokenNamesAndCrowdBrowsers],
   ['011_project_hidden_fields', projectHiddenFields],
+  ['012_run_worker_progress', runWorkerProgress],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Knex.Migration]> = {

@@ -6,8 +6,8 @@ import { nowIso } from './time.js';
 
 /**
  * The processes taking part in a run. A run is claimed by one process; on PostgreSQL other workers
- * may join it (a crawl shares its frontier through leases). Each keeps its own counts here; the run
- * shows their sum, and the last participant to finish closes the run.
+ * may join it (a crawl shares its frontier through leases). Each keeps its own counts and progress
+ * here; the run shows their sum, and the last participant to finish closes the run.
  */
 export type FinalStatus = Extract<RunStatus, 'succeeded' | 'failed' | 'cancelled'>;
 
@@ -59,18 +59,21 @@ export async function joinRun(db: Knex, runId: number, worker: string): Promise<
 
 /** Records this participant's counts and shows the sum on the run; says whether a cancel was asked. */
 export async function beatAs(db: Knex, runId: number, worker: string, state: ParticipantState): Promise<{ cancelRequested: boolean }> {
-  await db('run_workers').where({ run_id: runId, worker }).update({ ...state.counts, stats: toJsonColumn(state.stats), heartbeat_at: nowIso() });
+  await db('run_workers')
+    .where({ run_id: runId, worker })
+    .update({ ...state.counts, progress: toJsonColumn(state.progress), stats: toJsonColumn(state.stats), heartbeat_at: nowIso() });
   const sums = await sumCounts(db, runId);
   await db('runs')
     .where({ id: runId, status: 'running' })
-    .update({ ...sums, progress: toJsonColumn(state.progress), stats: toJsonColumn(await mergedStats(db, runId)), heartbeat_at: nowIso() });
+    .update({ ...sums, progress: toJsonColumn(await mergedProgress(db, runId, state.progress)), stats: toJsonColumn(await mergedStats(db, runId)), heartbeat_at: nowIso() });
   const row = await db('runs').where({ id: runId }).first('cancel_requested');
   return { cancelRequested: Boolean(row?.cancel_requested) };
 }
 
 /**
- * Ends this worker's part in the run. The last participant to finish closes the run: cancelled if
- * any part was cancelled, else failed if any failed, else succeeded, with the summed counts.
+ * Ends this worker's part in the run, adding its last share to the run's counts and progress. The
+ * last participant to finish closes the run: cancelled if any part was cancelled, else failed if
+ * any failed, else succeeded, with the summed counts.
  * Returns true when this call closed the run.
  */
 export async function finishAs(
@@ -83,10 +86,25 @@ export async function finishAs(
     const run = await lockRun(trx, runId);
     await trx('run_workers')
       .where({ run_id: runId, worker })
-      .update({ ...outcome.counts, status: outcome.status, stats: toJsonColumn(outcome.stats), error: outcome.error ?? null, finished_at: nowIso() });
+      .update({
+        ...outcome.counts,
+        status: outcome.status,
+        progress: toJsonColumn(outcome.progress),
+        stats: toJsonColumn(outcome.stats),
+        error: outcome.error ?? null,
+        finished_at: nowIso(),
+      });
     await failSilentParticipants(trx, runId);
+    if (!run || run.status !== 'running') return false;
+    const totals = { counts: await sumCounts(trx, runId), progress: await mergedProgress(trx, runId, outcome.progress), stats: await mergedStats(trx, runId) };
     const open = await trx('run_workers').where({ run_id: runId, status: 'running' }).first('id');
-    if (open || !run || run.status !== 'running') return false;
+    if (open) {
+      // The run goes on without this worker: it shows this worker's last share at once.
+      await trx('runs')
+        .where({ id: runId })
+        .update({ ...totals.counts, progress: toJsonColumn(totals.progress), stats: toJsonColumn(totals.stats) });
+      return false;
+    }
     const parts = await listParticipants(trx, runId);
     const status: FinalStatus = parts.some((p) => p.status === 'cancelled')
       ? 'cancelled'
@@ -94,7 +112,7 @@ export async function finishAs(
         ? 'failed'
         : 'succeeded';
     const error = parts.find((p) => p.status === status && p.error)?.error ?? undefined;
-    await finishRun(trx, runId, { status, counts: await sumCounts(trx, runId), progress: outcome.progress, stats: await mergedStats(trx, runId), error });
+    await finishRun(trx, runId, { status, ...totals, error });
     return true;
   });
 }
@@ -140,5 +158,24 @@ async function mergedStats(db: Knex, runId: number): Promise<Record<string, numb
   for (const row of rows) {
     for (const [k, v] of Object.entries(fromJsonColumn<Record<string, number>>(row.stats, {}))) merged[k] = (merged[k] ?? 0) + v;
   }
+  return merged;
+}
+
+const SUMMED_PROGRESS = ['done', 'failed', 'rate', 'bytes'] as const;
+
+/**
+ * The run's progress from every participant's share: what each did (pages, failures, rate, bytes)
+ * adds up; what describes the shared whole (queued, what remains of the total, the message) is the
+ * latest report's, since every participant sees the same frontier.
+ */
+async function mergedProgress(db: Knex, runId: number, latest: RunProgress): Promise<RunProgress> {
+  const rows: Array<{ progress: string | null }> = await db('run_workers').where({ run_id: runId }).select('progress');
+  const shares = rows.map((row) => fromJsonColumn<RunProgress>(row.progress, {}));
+  const merged: RunProgress = { ...latest };
+  for (const field of SUMMED_PROGRESS) {
+    const values = shares.map((share) => share[field]).filter((v): v is number => v !== undefined);
+    if (values.length > 0) merged[field] = values.reduce((a, b) => a + b, 0);
+  }
+  if (latest.total !== undefined) merged.total = (merged.done ?? 0) + latest.total - (latest.done ?? 0);
   return merged;
 }

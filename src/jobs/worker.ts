@@ -32,6 +32,8 @@ export async function runWorker(hub: Hub, boss: PgBoss, opts: WorkerOptions): Pr
     if (run.status !== 'queued' && run.status !== 'running') return;
     const source = await getSourceById(hub.store.db, run.sourceId);
     const shared = hub.kinds.get(source.kind).sharedRuns === true;
+    // A join job can reach a worker already in the run (or past its part): it took no part, so says nothing.
+    let tookPart = false;
     const done = await executeRun(hub.store, job.runId, {
       kinds: hub.kinds,
       log,
@@ -40,11 +42,12 @@ export async function runWorker(hub: Hub, boss: PgBoss, opts: WorkerOptions): Pr
       worker: name,
       join: shared && job.join === true,
       onTaken: async () => {
+        tookPart = true;
         log.info(`${job.join ? 'joined' : 'took'} run ${job.runId} of ${source.name}`);
         if (shared) await sendAcquireJob(boss, { runId: job.runId, join: true });
       },
     });
-    logRunEnd(log, done, `left run ${done.id} of ${done.source} (${done.status})`);
+    if (tookPart) logRunEnd(log, done, `left run ${done.id} of ${done.source} (${done.status})`);
   };
 
   await boss.work<AcquireJob>(ACQUIRE_QUEUE, { batchSize: 1, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 2 }, async ([job]) => {

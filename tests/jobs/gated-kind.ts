@@ -9,8 +9,8 @@ export interface Gate {
 }
 
 /**
- * A source kind for tests: yields `records` records from where its checkpoint left off, saves the
- * checkpoint, then waits at the gate until the test opens it or the run is stopped.
+ * A source kind for tests: yields `records` records from where its checkpoint left off (reporting
+ * each as done), saves the checkpoint, then waits at the gate until the test opens it or the run is stopped.
  */
 export function gatedKind(gate: Gate): SourceKind<{ records: number }> {
   return {
@@ -20,7 +20,10 @@ export function gatedKind(gate: Gate): SourceKind<{ records: number }> {
     sharedRuns: true,
     async *run(config, ctx: SourceContext): AsyncIterable<RecordInput> {
       const from = (await ctx.checkpoint.load<{ next: number }>())?.next ?? 0;
-      for (let i = from; i < from + config.records; i++) yield { key: `r${i}`, text: `record ${i}` };
+      for (let i = from; i < from + config.records; i++) {
+        yield { key: `r${i}`, text: `record ${i}` };
+        ctx.progress({ done: i - from + 1 });
+      }
       await ctx.checkpoint.save({ next: from + config.records });
       gate.reached(ctx.runId);
       await new Promise<void>((resolve) => {

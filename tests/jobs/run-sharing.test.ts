@@ -4,6 +4,7 @@ import { listParticipants } from '../../src/core/run-workers.js';
 import { SourceKinds } from '../../src/core/source-kinds.js';
 import { createSource } from '../../src/core/sources.js';
 import { silentLogger } from '../../src/core/log.js';
+import { nowIso } from '../../src/core/time.js';
 import { allSourceKinds } from '../../src/kinds.js';
 import { describeEachStore } from '../helpers/stores.js';
 import { gatedKind, testGate } from './gated-kind.js';
@@ -63,6 +64,37 @@ describeEachStore('cancelling and sharing runs', (get) => {
     const parts = await listParticipants(db, runId);
     expect(parts.map((p) => [p.worker, p.status])).toEqual([['worker-a', 'succeeded'], ['worker-b', 'succeeded']]);
     expect(run).toMatchObject({ status: 'succeeded', seen: parts[0].seen + parts[1].seen, inserted: 4 });
+  });
+
+  test("a shared run's progress adds up every participant's share, not only the last one's", async () => {
+    const { db } = get().hub.store;
+    const source = await gatedSource(2);
+    const gate = testGate();
+    const runId = await queueRun(db, source.id, 'schedule');
+    const first = execute(runId, gate, 'worker-a');
+    await gate.waitForArrivals(1);
+    const second = execute(runId, gate, 'worker-b', true);
+    await gate.waitForArrivals(2);
+
+    gate.open();
+    await Promise.all([first, second]);
+
+    expect((await getRun(db, runId)).progress).toMatchObject({ done: 4 });
+  });
+
+  test('a participant that finishes first adds its share to the run at once, while the others go on', async () => {
+    const { db } = get().hub.store;
+    const source = await gatedSource(2);
+    const gate = testGate();
+    const runId = await queueRun(db, source.id, 'schedule');
+    const running = execute(runId, gate, 'worker-a');
+    await gate.waitForArrivals(1);
+    await db('run_workers').insert({ run_id: runId, worker: 'worker-b', status: 'running', joined_at: nowIso(), heartbeat_at: nowIso() });
+
+    gate.open();
+    const run = await running;
+
+    expect(run).toMatchObject({ status: 'running', inserted: 2, progress: { done: 2 } });
   });
 
   test('a participant whose process died does not keep the run open: the last live one closes it, saying so', async () => {

@@ -116,6 +116,7 @@ runOnPg('trove worker on PostgreSQL', () => {
       const parts = await listParticipants(hub.store.db, runId);
       expect(parts.map((p) => p.worker).sort()).toEqual(['worker-a', 'worker-b']);
       expect(parts.every((p) => p.inserted > 0 && p.status === 'succeeded')).toBe(true);
+      expect(run.progress.done).toBe(PAGES + 1);
     } finally {
       await boss.stop({ graceful: false });
     }
