@@ -14,7 +14,7 @@ import { demoRouter } from './routes/demo.js';
 import { imageProxyRouter } from './routes/image-proxy.js';
 import { mlRouter } from './routes/ml.js';
 import { reviewFlagsRouter } from './routes/review-flags.js';
-import { errorHandler, notFoundHandler } from './errors.js';
+import { errorHandler, JSON_BODY_LIMIT_BYTES, notFoundHandler } from './errors.js';
 import { securityHeaders } from './security-headers.js';
 import { hubServingRouter } from '../serving/hub-serving.js';
 import { packageRoot } from '../core/package-root.js';
@@ -30,7 +30,7 @@ export function createApp(hub: Hub): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', hub.config.trustProxy);
   app.use(securityHeaders);
-  app.use(express.json({ limit: '1mb', verify: verifyUtf8Body }));
+  app.use(express.json({ limit: JSON_BODY_LIMIT_BYTES, verify: verifyUtf8Body }));
   app.use(requestTextGuard);
   app.use(healthRouter(hub));
   app.use(crowdEntryRouter(hub));

@@ -16,18 +16,31 @@ function badCharacter(text: string): string | undefined {
   return undefined;
 }
 
-/** Throws a 400 naming the first string (or key) of `value` holding a NUL or a lone surrogate. */
-export function assertCleanText(value: unknown, where: string): void {
+/**
+ * No request the hub understands nests deeper than this; a small body of brackets nested far
+ * deeper would otherwise exhaust the stack of every walk over it.
+ */
+export const MAX_BODY_DEPTH = 64;
+
+/**
+ * Throws a 400 naming the first string (or key) of `value` holding a NUL or a lone surrogate, or
+ * the place where it nests deeper than `MAX_BODY_DEPTH`.
+ */
+export function assertCleanText(value: unknown, where: string, depth = 0): void {
   if (typeof value === 'string') {
     const bad = badCharacter(value);
     if (bad) throw new InputError(`${where} holds ${bad}`, { field: where });
-  } else if (Array.isArray(value)) {
-    value.forEach((v, i) => assertCleanText(v, `${where}[${i}]`));
-  } else if (value !== null && typeof value === 'object') {
-    for (const [key, v] of Object.entries(value)) {
-      assertCleanText(key, `${where} key`);
-      assertCleanText(v, `${where}.${key}`);
-    }
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  if (depth >= MAX_BODY_DEPTH) throw new InputError(`${where} nests deeper than ${MAX_BODY_DEPTH} levels`, { field: where });
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => assertCleanText(v, `${where}[${i}]`, depth + 1));
+    return;
+  }
+  for (const [key, v] of Object.entries(value)) {
+    assertCleanText(key, `${where} key`);
+    assertCleanText(v, `${where}.${key}`, depth + 1);
   }
 }
 
