@@ -32,7 +32,7 @@ describeEachStore('crawl: rendering in Chromium', (get) => {
     expect(await keysOf(hub, sourceId)).toEqual([0, 1, 2].map((n) => site.url(`/js/${n}`)));
     const [first] = await itemsOf(hub, sourceId);
     expect(first.fields).toMatchObject({ title: 'Built 0', price: '0.99' });
-    expect(first.text).toBe('Product 0\n0.99\nMade in the browser.');
+    expect(first.text).toBe('0.99\nMade in the browser.');
   });
 
   test('without rendering the same page has no content', async () => {
