@@ -1,5 +1,4 @@
 import { decidedClass, type Decision } from './decision.js';
-import type { MultiLabelSummary } from './multilabel-metrics.js';
 
 /** Classification metrics over class-probability predictions, as metrics.json reports them. */
 export interface ClassMetrics {
@@ -7,6 +6,16 @@ export interface ClassMetrics {
   recall: number;
   f1: number;
   support: number;
+}
+
+/** The multi-label figures of a split (computed in multilabel-metrics.ts). */
+export interface MultiLabelSummary {
+  /** Share of rows whose predicted label set is exactly the true one (also `accuracy`). */
+  subsetAccuracy: number;
+  /** Share of (row, label) yes/no decisions that are wrong. */
+  hammingLoss: number;
+  microF1: number;
+  threshold: number;
 }
 
 export interface SplitMetrics {

@@ -1,18 +1,9 @@
-import { averagePrecision, rocAuc, type ClassMetrics, type SplitMetrics } from './metrics.js';
+import { averagePrecision, rocAuc, type ClassMetrics, type MultiLabelSummary, type SplitMetrics } from './metrics.js';
 
 /** A label counts as predicted when its own probability reaches this. */
 export const MULTI_LABEL_THRESHOLD = 0.5;
 
 /** The multi-label view of a split, beside the common fields of SplitMetrics. */
-export interface MultiLabelSummary {
-  /** Share of rows whose predicted label set is exactly the true one (also `accuracy`). */
-  subsetAccuracy: number;
-  /** Share of (row, label) yes/no decisions that are wrong. */
-  hammingLoss: number;
-  microF1: number;
-  threshold: number;
-}
-
 /** 0/1 truth of label `c` for every row of an n × k matrix. */
 export function labelColumn(matrix: Float32Array, k: number, c: number): Uint8Array {
   const out = new Uint8Array(matrix.length / k);
