@@ -1,5 +1,5 @@
 import { labelsOfKey } from '../dataset.js';
-import type { SnapshotRow } from './snapshot-store.js';
+import type { SnapshotRow } from './snapshot-row.js';
 
 /** What a snapshot holds and where it came from, in the spirit of "Datasheets for Datasets". */
 export interface Datasheet {

@@ -4,17 +4,11 @@ import { fromJsonColumn, toJsonColumn } from '../../core/json-column.js';
 import type { Timestamp } from '../../core/time.js';
 import { labelsOfKey, type LabeledRow } from '../dataset.js';
 import type { Datasheet } from './datasheet.js';
+import type { SnapshotRow } from './snapshot-row.js';
+
+export type { SnapshotRow } from './snapshot-row.js';
 
 /** Every statement on the snapshot tables. Rows are written once, at creation, and never updated. */
-export interface SnapshotRow {
-  itemId: number;
-  key: string;
-  url: string | null;
-  features: Record<string, unknown>;
-  label: string;
-  confidence: number | null;
-}
-
 export type SnapshotOrigin =
   | { kind: 'project'; project: string; policy: string; minConfidence: number | null }
   | { kind: 'source'; source: string; labelField: string };
